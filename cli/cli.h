@@ -1,0 +1,33 @@
+/* cli.h: the subcommands of the `saccade` program.
+ *
+ * Each command gets argv starting at its own name (argv[0] == "ref") and
+ * returns the process exit status: 0 on success, 1 on a user error (after
+ * printing "saccade <cmd>: message" to stderr), 2 on bad usage.  Commands
+ * print results on stdout only.  help_* print the man-page style help. */
+#ifndef SACCADE_CLI_H
+#define SACCADE_CLI_H
+
+#include <stdio.h>
+
+typedef struct cli_command {
+	const char *name;
+	const char *summary;
+	int (*run)(int argc, char **argv);
+	void (*help)(FILE *out);
+} cli_command;
+
+int cli_ref(int argc, char **argv);
+void cli_ref_help(FILE *out);
+int cli_zoo(int argc, char **argv);
+void cli_zoo_help(FILE *out);
+int cli_info(int argc, char **argv);
+void cli_info_help(FILE *out);
+int cli_quantize(int argc, char **argv);
+void cli_quantize_help(FILE *out);
+int cli_events(int argc, char **argv);
+void cli_events_help(FILE *out);
+
+/* Print "saccade: <cmd>: msg" to stderr; returns 1. */
+int cli_fail(const char *cmd, const char *msg);
+
+#endif
