@@ -1,0 +1,87 @@
+/* main.c: the `saccade` program: git-style dispatch to subcommands.
+ *
+ * Exit status: 0 success, 1 a user error (message on stderr), 2 bad
+ * usage.  Each command lives in cli/cmd_*.c with its own help text. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "saccade/saccade.h"
+
+static const cli_command commands[] = {
+	{"zoo", "write a model of the zoo (TNAS-ER genomes)", cli_zoo, cli_zoo_help},
+	{"info", "print a model's layers, shapes, parameters and MACs", cli_info, cli_info_help},
+	{"ref", "run the reference executors (float, int, ttfs) on inputs", cli_ref, cli_ref_help},
+	{"quantize", "convert a float model to an integer TTFS model", cli_quantize, cli_quantize_help},
+	{"events", "make, inspect and frame DVS event streams", cli_events, cli_events_help},
+};
+#define NCOMMANDS (int)(sizeof commands / sizeof *commands)
+
+int cli_fail(const char *cmd, const char *msg)
+{
+	fprintf(stderr, "saccade %s: %s\n", cmd, msg);
+	return 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: saccade <command> [options]\n"
+		"       saccade help <command>\n"
+		"       saccade --version\n\n"
+		"Saccade compiles TTFS spiking networks for eye-based emotion recognition\n"
+		"and runs them on reference executors.\n\ncommands:\n");
+	for (int i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "  %-10s %s\n", "help", "show the help of a command");
+	fprintf(f, "\nSee saccade(1), docs/FORMATS.md and docs/ARCHITECTURE.md.\n");
+}
+
+static const cli_command *find(const char *name)
+{
+	for (int i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+		printf("saccade %s\n", sac_version());
+		return 0;
+	}
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "help")) {
+		if (argc < 3) {
+			usage(stdout);
+			return 0;
+		}
+		const cli_command *c = find(argv[2]);
+		if (!c) {
+			fprintf(stderr, "saccade help: unknown command '%s'\n", argv[2]);
+			return 2;
+		}
+		c->help(stdout);
+		return 0;
+	}
+	const cli_command *c = find(cmd);
+	if (!c) {
+		fprintf(stderr, "saccade: unknown command '%s' (see 'saccade --help')\n", cmd);
+		return 2;
+	}
+	for (int i = 2; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			c->help(stdout);
+			return 0;
+		}
+	return c->run(argc - 1, argv + 1);
+}
