@@ -1,0 +1,63 @@
+#!/bin/bash
+# tools/test.sh: the README's second command, and what CI runs.  Installs the
+# dependencies (as root, when missing), then builds in build/ and runs
+# `make check`, then builds in build-asan/ with AddressSanitizer and
+# UndefinedBehaviorSanitizer and runs `make check` again.  With
+# RUN_DISTCHECK=1 (CI sets it) it also runs `make distcheck`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$(pwd)
+. tools/deps.sh
+jobs=${JOBS:-2}
+
+saccade_install_deps
+
+# An in-tree build would stop the VPATH builds below: refuse it clearly.
+if [ -f config.status ]; then
+	echo "==> the source tree is configured in place; run 'make distclean' first" >&2
+	exit 1
+fi
+echo "==> autogen"
+./autogen.sh >/dev/null 2>autogen.log || { cat autogen.log >&2; exit 1; }
+rm -f autogen.log
+
+show_logs() {
+	local dir=$1 log
+	for log in "$dir"/test-suite.log "$dir"/tests/*.log; do
+		[ -f "$log" ] || continue
+		case $log in */test-suite.log) ;; *) grep -qE '^(FAIL|ERROR)' "${log%.log}.trs" 2>/dev/null || continue ;; esac
+		echo "----- $log -----"
+		cat "$log"
+	done
+}
+
+check_in() {
+	local dir=$1; shift
+	echo "==> configure in $dir/ $*"
+	mkdir -p "$dir"
+	(cd "$dir" && "$top/configure" --enable-werror "$@" >configure.out) || {
+		cat "$dir/configure.out" "$dir/config.log" >&2 2>/dev/null; return 1; }
+	tail -n 12 "$dir/configure.out"
+	echo "==> make -j$jobs in $dir/"
+	make -C "$dir" -j"$jobs"
+	echo "==> make check in $dir/"
+	if ! make -C "$dir" -j"$jobs" check; then
+		show_logs "$dir"
+		echo "==> make check FAILED in $dir/" >&2
+		return 1
+	fi
+}
+
+start=$(date +%s)
+check_in build
+check_in build-asan --enable-sanitizers
+if [ "${RUN_DISTCHECK:-0}" = 1 ]; then
+	echo "==> make distcheck in build/"
+	if ! make -C build -j"$jobs" distcheck; then
+		find build -name test-suite.log -path '*/_build/*' -exec sh -c \
+			'echo "----- $1 -----"; cat "$1"' _ {} \;
+		echo "==> make distcheck FAILED" >&2
+		exit 1
+	fi
+fi
+echo "==> all tests passed ($(( $(date +%s) - start ))s)"
