@@ -1,0 +1,76 @@
+/* zoo.h: the model zoo: networks of the source papers written as Saccade
+ * model files (docs/FORMATS.md) with deterministic synthetic weights.
+ *
+ * TNAS-ER (seed 004) is a search space, not one network: a genome names
+ * the searchable blocks, two per group, each a 3x3 conv block ('3'), a 5x5
+ * conv block ('5') or a skip ('s'); groups are separated by '-'
+ * ("3s-35-33").  The generator writes, into a directory, model.yaml,
+ * weights.npz (float32), calib.npy (calibration inputs framed from
+ * synthetic eye events) and sample.npy (one input per class).  Everything
+ * is a pure function of the options: the same options give the same bytes
+ * (up to the zip container's timestamps). */
+#ifndef SACCADE_ZOO_H
+#define SACCADE_ZOO_H
+
+#include <stdio.h>
+#include "saccade/saccade.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Most groups a genome may have (widths 32 * 2^g grow fast). */
+#define SAC_ZOO_MAX_GROUPS 8
+/* Longest canonical genome text including the terminating NUL. */
+#define SAC_ZOO_GENOME_MAX (3 * SAC_ZOO_MAX_GROUPS + 1)
+
+typedef struct sac_zoo_opts {
+	const char *genome; /* NULL: the canonical genome ("see") */
+	int c, h, w;        /* input shape; 0: 4, 64, 64 */
+	uint64_t seed;      /* weights and inputs; sac_zoo_opts_init sets 1 */
+	int ncalib;         /* calibration inputs; 0: 16 */
+} sac_zoo_opts;
+
+/* Defaults: canonical genome, 4x64x64, seed 1, 16 calibration inputs. */
+void sac_zoo_opts_init(sac_zoo_opts *o);
+
+/* What the generator made (filled by sac_zoo_tnas_er, may be NULL). */
+typedef struct sac_zoo_info {
+	char genome[SAC_ZOO_GENOME_MAX]; /* canonical dashed form */
+	char name[64];                   /* model name, "tnas-er-<genome>" */
+	int groups;
+	int nodes;          /* graph nodes written to model.yaml */
+	int64_t params;     /* conv/linear weights + biases (batch norm folded) */
+	int64_t bn_params;  /* batch-norm gamma/beta/mean/var (fold away) */
+	int out_c, out_h, out_w; /* shape entering the head (before flatten) */
+	int ncalib, nsample;
+} sac_zoo_info;
+
+/* The canonical TNAS-ER genome, the expansion of the alias "see":
+ * "3s-35-33", 1,035,271 parameters at 4x64x64 (the paper: 1.04 M). */
+const char *sac_zoo_tnas_er_canonical(void);
+
+/* Check a genome and write its canonical dashed form ("3s3533" and "see"
+ * become "3s-35-33") into buf (SAC_ZOO_GENOME_MAX bytes suffice).
+ * Returns the number of groups, or a negative error naming the offending
+ * character and its (1-based) position. */
+int sac_zoo_tnas_er_parse(const char *genome, char *buf, size_t n,
+			  sac_err *e);
+
+/* Fill *info (genome, name, groups, nodes, parameter counts, head shape)
+ * without writing anything: validates genome and input shape. */
+int sac_zoo_tnas_er_info(const sac_zoo_opts *o, sac_zoo_info *info,
+			 sac_err *e);
+
+/* Write the model.yaml text for the options to out. */
+int sac_zoo_tnas_er_yaml(const sac_zoo_opts *o, FILE *out, sac_err *e);
+
+/* Create dir (and its parents) if needed and write model.yaml,
+ * weights.npz, calib.npy and sample.npy into it. */
+int sac_zoo_tnas_er(const sac_zoo_opts *o, const char *dir,
+		    sac_zoo_info *info, sac_err *e);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
