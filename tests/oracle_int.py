@@ -18,7 +18,11 @@ hide.  Usage:
 
     oracle_int.py MODEL.yaml --weights W.npz --input X.npy
 
-prints {"samples": [{"index": i, "class": c, "int_logits": [...]}, ...]}.
+prints {"samples": [{"index": i, "class": c, "logits": [...],
+"int_logits": [...]}, ...]}: logits are dequantised (int_logits times
+weight_scale_i times the act_scale of the readout's input) and the class is
+their argmax, because per-channel weight scales put the integer logits of
+different classes in different units.
 Exit status 1 with a message on stderr for anything it cannot evaluate.
 """
 import argparse
@@ -157,7 +161,19 @@ def run(nodes, npz, v):
         else:
             raise OracleError("node %s: op '%s' has no integer meaning here" % (name, op))
         vals[name] = y
-    return vals[nodes[-1]["name"]].reshape(-1)
+    logits = vals[nodes[-1]["name"]].reshape(-1)
+    return logits, readout_scale(nodes, npz)
+
+
+def readout_scale(nodes, npz):
+    """Per-logit float scale: weight_scale_i * act_scale(readout input).
+    With per-channel weight scales the integer logits of different classes
+    are in different units, so the class is the argmax of the scaled ones."""
+    out = nodes[-1]
+    ro = next(nd for nd in nodes if nd["name"] == out["inputs"][0])
+    src = next(nd for nd in nodes if nd["name"] == ro["inputs"][0])
+    ws = npz[ro["weight_scale"]].astype(np.float64).reshape(-1)
+    return ws * float(src.get("act_scale", 1.0))
 
 
 def main():
@@ -183,8 +199,10 @@ def main():
                               % (args.input, x.shape))
         out = []
         for i in range(x.shape[0]):
-            logits = run(nodes, npz, x[i])
-            out.append({"index": i, "class": int(np.argmax(logits)),
+            logits, scale = run(nodes, npz, x[i])
+            f = logits.astype(np.float64) * scale
+            out.append({"index": i, "class": int(np.argmax(f)),
+                        "logits": [float(v) for v in f],
                         "int_logits": [int(v) for v in logits]})
     except (OracleError, KeyError, OSError, ValueError) as err:
         print("oracle_int.py: %s" % err, file=sys.stderr)
