@@ -479,7 +479,7 @@ static int add_noise(const scene *S, rng *r, int64_t dur, sac_events *out, sac_e
 
 /* Cap on events a pixel emits in one 1 ms step (a real pixel's refractory
  * period bounds it the same way). */
-#define MAX_PER_STEP 8
+#define MAX_PER_STEP 2
 #define STEP_US 1000
 
 int sac_events_synth(const sac_synth_opts *o, sac_events *out, sac_err *e)
