@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "saccade/events.h"
 #include "saccade/npy.h"
 
 static char tmpdir[256];
@@ -421,6 +422,88 @@ START_TEST(test_npz_corrupt)
 }
 END_TEST
 
+/* Cross-check with NumPy through tests/npz_numpy.py: NumPy reads what we
+ * write (and sums it), we read what NumPy writes.  make check exports
+ * PYTHON and abs_top_srcdir; run by hand, /usr/bin/python3 and the current
+ * directory are tried and the test is skipped if NumPy is missing. */
+START_TEST(test_numpy_cross)
+{
+	const char *py = getenv("PYTHON");
+	const char *top = getenv("abs_top_srcdir");
+	char script[1024], cmd[4096];
+	snprintf(script, sizeof script, "%s/tests/npz_numpy.py", top ? top : ".");
+	if (!py) {
+		py = "/usr/bin/python3";
+		snprintf(cmd, sizeof cmd, "%s -c 'import numpy' 2>/dev/null", py);
+		if (access(script, R_OK) || system(cmd)) {
+			fprintf(stderr, "check_npy: numpy cross-check skipped (no %s or no numpy)\n",
+				script);
+			return;
+		}
+	}
+	sac_tensor t[SAC_DTYPE_COUNT];
+	const sac_tensor *tp[SAC_DTYPE_COUNT];
+	const char *names[SAC_DTYPE_COUNT];
+	double sums[SAC_DTYPE_COUNT];
+	int64_t shape[3] = {2, 3, 5};
+	for (int dt = 0; dt < SAC_DTYPE_COUNT; dt++) {
+		sac_err e = {0};
+		ck_assert_int_eq(sac_tensor_alloc(&t[dt], dt, 3, shape, &e), 0);
+		sums[dt] = 0;
+		for (size_t i = 0; i < t[dt].count; i++) {
+			/* Small values exact in every type; negative where signed. */
+			int v = (int)(i % 7) - (dt == SAC_I8 || dt == SAC_I16 ||
+						dt == SAC_I32 || dt == SAC_I64 ||
+						dt == SAC_F32 || dt == SAC_F64 ? 3 : 0);
+			if (dt == SAC_BOOL)
+				v = (int)(i % 3 == 0);
+			unsigned char *p = (unsigned char *)t[dt].data + i * sac_dtype_size(dt);
+			switch (dt) {
+			case SAC_F32: { float f = (float)v / 4; memcpy(p, &f, 4); sums[dt] += f; break; }
+			case SAC_F64: { double d = v / 8.0; memcpy(p, &d, 8); sums[dt] += d; break; }
+			default: {
+				int64_t x = v;
+				memcpy(p, &x, sac_dtype_size(dt)); /* little-endian low bytes */
+				sums[dt] += v;
+			}
+			}
+		}
+		names[dt] = sac_dtype_name(dt);
+		tp[dt] = &t[dt];
+	}
+	sac_err e = {0};
+	const char *in = tmp("sac.npz"), *out = tmp("numpy.npz"), *ev = tmp("ev.npy");
+	ck_assert_int_eq(sac_npz_write(in, SAC_DTYPE_COUNT, names, tp, &e), 0);
+	sac_events s;
+	sac_synth_opts so = {1, 0, 0, 0.1};
+	ck_assert_int_eq(sac_events_synth(&so, &s, &e), 0);
+	ck_assert_int_eq(sac_events_write(ev, &s, &e), 0);
+	sac_events_free(&s);
+	snprintf(cmd, sizeof cmd, "'%s' '%s' '%s' '%s' '%s'", py, script, in, out, ev);
+	ck_assert_msg(system(cmd) == 0, "failed: %s", cmd);
+	sac_npz *z = sac_npz_open(out, &e);
+	ck_assert_msg(z != NULL, "%s", e.msg);
+	ck_assert_int_eq(sac_npz_count(z), 2 * SAC_DTYPE_COUNT);
+	for (int dt = 0; dt < SAC_DTYPE_COUNT; dt++) {
+		sac_tensor b;
+		char sname[64];
+		ck_assert_msg(sac_npz_get(z, names[dt], &b, &e) == 0, "%s", e.msg);
+		ck_assert_int_eq(b.dtype, dt);
+		ck_assert_int_eq(b.ndim, 3);
+		ck_assert(!memcmp(b.data, t[dt].data, b.count * sac_dtype_size(dt)));
+		sac_tensor_free(&b);
+		snprintf(sname, sizeof sname, "sum.%s", names[dt]);
+		ck_assert_msg(sac_npz_get(z, sname, &b, &e) == 0, "%s", e.msg);
+		ck_assert_int_eq(b.ndim, 0);
+		ck_assert_msg(sac_tensor_get_f(&b, 0) == sums[dt], "%s: numpy sum %g, ours %g",
+			      names[dt], sac_tensor_get_f(&b, 0), sums[dt]);
+		sac_tensor_free(&b);
+		sac_tensor_free(&t[dt]);
+	}
+	sac_npz_close(z);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("npy");
@@ -435,6 +518,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_records);
 	tcase_add_test(tc, test_npz_roundtrip);
 	tcase_add_test(tc, test_npz_corrupt);
+	tcase_add_test(tc, test_numpy_cross);
 	suite_add_tcase(s, tc);
 	return s;
 }
