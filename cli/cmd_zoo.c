@@ -149,8 +149,9 @@ int cli_zoo(int argc, char **argv)
 	       "+ %lld batch-norm values that fold away)\n", dir,
 	       (long long)info.params, info.params / 1e6,
 	       (long long)info.bn_params);
-	printf("  wrote %s/calib.npy    %d calibration inputs [%d, %d, %d, %d]\n",
-	       dir, info.ncalib, info.ncalib, o.c, o.h, o.w);
+	printf("  wrote %s/calib.npy    %d calibration input%s [%d, %d, %d, %d]\n",
+	       dir, info.ncalib, info.ncalib == 1 ? "" : "s", info.ncalib, o.c,
+	       o.h, o.w);
 	printf("  wrote %s/sample.npy   %d samples [%d, %d, %d, %d], one per class\n",
 	       dir, info.nsample, info.nsample, o.c, o.h, o.w);
 	return 0;
@@ -211,6 +212,17 @@ void cli_zoo_help(FILE *f)
 "    head.flatten, head.fc, logits; a member is <node>.weight, .bias,\n"
 "    .gamma, .beta, .mean or .var.\n"
 "\n"
+"WEIGHTS AND INPUTS\n"
+"    Each member is a function of --seed and its name (splitmix64 and\n"
+"    Box-Muller, no C library randomness):\n"
+"    He-normal conv and linear weights (std sqrt(2 / fan_in)), biases in\n"
+"    [-0.02, 0.05], batch norm gamma in [0.6, 1.4], beta in [-0.05, 0.15],\n"
+"    mean in [-0.1, 0.1], var in [0.5, 1.5].  Inputs are synthetic\n"
+"    DAVIS346 eye-event streams (as 'saccade events synth') framed like\n"
+"    'saccade events frames --frames C --skip 3' at the input size; calibration\n"
+"    input i has class i mod 7 and lighting i mod 4, so 16 of them cover\n"
+"    every class and lighting; the samples use other seeds.\n"
+"\n"
 "OPTIONS\n"
 "    --genome G         the network (required); 'see' for the canonical one\n"
 "    --input CxHxW      input shape, default 4x64x64 (C = event frames)\n"
@@ -221,7 +233,8 @@ void cli_zoo_help(FILE *f)
 "EXAMPLES\n"
 "    saccade zoo tnas-er --genome see -o see\n"
 "    saccade info see/model.yaml\n"
-"    saccade ref see/model.yaml --input see/sample.npy --mode all\n"
+"    saccade ref see/model.yaml --weights see/weights.npz \\\n"
+"        --input see/sample.npy --mode all\n"
 "    saccade zoo tnas-er --genome 55-55-55 --input 4x32x32 --seed 7 -o m5\n"
 "    saccade zoo tnas-er --genome 3s-5s --calib-count 64 -o small\n"
 "\n"
