@@ -67,9 +67,12 @@ static int quantize(sac_graph *g, const sac_compile_opts *o, sac_err *e)
 		r = sac_pass_quantize(g, &calib, o, e);
 	if (r && e->msg[0] && !strstr(e->msg, path)) {
 		/* Name the calibration file in errors about its contents. */
-		char m[sizeof e->msg];
-		snprintf(m, sizeof m, "%s: %s", path, e->msg);
-		snprintf(e->msg, sizeof e->msg, "%s", m);
+		size_t pl = strlen(path) + 2, ml = strlen(e->msg);
+		if (pl + ml < sizeof e->msg) {
+			memmove(e->msg + pl, e->msg, ml + 1);
+			memcpy(e->msg, path, pl - 2);
+			memcpy(e->msg + pl - 2, ": ", 2);
+		}
 	}
 	sac_tensor_free(&calib);
 	return r;

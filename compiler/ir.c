@@ -129,7 +129,7 @@ int sac_node_spikes(const sac_node *nd)
 
 size_t sac_node_size(const sac_node *nd)
 {
-	return (size_t)nd->c * (size_t)nd->h * (size_t)nd->w;
+	return (size_t)(unsigned)nd->c * (unsigned)nd->h * (unsigned)nd->w;
 }
 
 const char *sac__node_loc(const sac_graph *g, const sac_node *nd, char *buf,

@@ -372,7 +372,7 @@ static int parse_node(loader *L, const yaml_node_t *m, int quantized)
 		} else if (!strcmp(ks, "window")) {
 			r = get_int(L, v, ks, 0, 1 << 20, &nd->window);
 		} else if (!strcmp(ks, "steps")) {
-			r = get_int(L, v, ks, 1, 4096, &nd->steps);
+			r = get_int(L, v, ks, 0, 4096, &nd->steps);
 		} else if (!strcmp(ks, "act_scale")) {
 			r = get_double(L, v, ks, &nd->act_scale);
 		}
@@ -417,6 +417,47 @@ static int parse_node(loader *L, const yaml_node_t *m, int quantized)
 	return SAC_OK;
 }
 
+/* The shape a parameter member must have. */
+static int expected_shape(const sac_graph *g, const sac_node *nd, int p,
+			  int64_t *s)
+{
+	if (p != P_WEIGHT) {
+		s[0] = nd->c;
+		return 1;
+	}
+	if (nd->op == SAC_OP_LINEAR) {
+		s[0] = nd->features;
+		s[1] = sac__fan_channels(g, nd);
+		return 2;
+	}
+	s[0] = nd->out_channels;
+	s[1] = sac__fan_channels(g, nd) / nd->groups;
+	s[2] = nd->kh;
+	s[3] = nd->kw;
+	return 4;
+}
+
+/* Exact match, so that a transposed matrix is caught. */
+static int same_shape(const sac_tensor *t, const int64_t *s, int n)
+{
+	if (t->ndim != n)
+		return 0;
+	for (int d = 0; d < n; d++)
+		if (t->shape[d] != s[d])
+			return 0;
+	return 1;
+}
+
+static void shape_str(const int64_t *s, int n, char *buf, size_t size)
+{
+	size_t k = (size_t)snprintf(buf, size, "[");
+	for (int d = 0; d < n && k < size; d++)
+		k += (size_t)snprintf(buf + k, size - k, "%s%lld", d ? ", " : "",
+				      (long long)s[d]);
+	if (k < size)
+		snprintf(buf + k, size - k, "]");
+}
+
 /* Read one parameter member with the expected element count and dtype
  * class; converts float64 to float32. */
 static int load_param(loader *L, sac_npz *z, int i, int p, size_t want,
@@ -449,17 +490,23 @@ static int load_param(loader *L, sac_npz *z, int i, int p, size_t want,
 				L->file, pr->line, pr->col, nd->name,
 				pr->member, desc, sac_dtype_name(dt));
 	}
-	if (want && t.count != want) {
+	int64_t shp[4];
+	int nd_ = expected_shape(L->g, nd, p, shp);
+	if (want && !same_shape(&t, shp, nd_)) {
+		char exp[96];
+		shape_str(shp, nd_, exp, sizeof exp);
 		sac_tensor_free(&t);
 		return sac_errf(L->e, SAC_ERR_SHAPE,
-				"%s:%d:%d: node '%s': member '%s' is %s, expected %zu elements (%s)",
+				"%s:%d:%d: node '%s': member '%s' is %s, expected %s%s",
 				L->file, pr->line, pr->col, nd->name,
-				pr->member, desc, want,
+				pr->member, desc, exp,
 				p == P_WEIGHT && nd->op == SAC_OP_CONV2D
-					? "[out_channels, in_channels/groups, kh, kw]"
-				: p == P_WEIGHT ? "[out_features, in_features]"
-						: "one per channel");
+					? " [out_channels, in_channels/groups, kh, kw]"
+				: p == P_WEIGHT ? " [out_features, in_features]"
+						: " (one per channel)");
 	}
+	if (count)
+		*count = t.count;
 	if (dt == SAC_F32) {
 		float *f = malloc(t.count * sizeof *f + 1);
 		if (!f) {
@@ -483,8 +530,6 @@ static int load_param(loader *L, sac_npz *z, int i, int p, size_t want,
 		*out = t.data;
 		t.data = NULL;
 	}
-	if (count)
-		*count = t.count;
 	return SAC_OK;
 }
 

