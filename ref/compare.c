@@ -214,6 +214,7 @@ int sac_ref_run(const sac_graph *g, sac_ref_mode mode, const float *input,
 	case SAC_REF_FLOAT: return sac_ref_float(g, input, 0, out, e);
 	case SAC_REF_INT: return sac_ref_int(g, input, out, e);
 	case SAC_REF_TTFS: return sac_ref_ttfs(g, input, out, e);
+	case SAC_REF_SIM: break;
 	}
 	return sac_errf(e, SAC_ERR_USAGE, "unknown reference mode");
 }

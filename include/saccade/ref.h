@@ -15,7 +15,7 @@
 extern "C" {
 #endif
 
-typedef enum sac_ref_mode { SAC_REF_FLOAT, SAC_REF_INT, SAC_REF_TTFS } sac_ref_mode;
+typedef enum sac_ref_mode { SAC_REF_FLOAT, SAC_REF_INT, SAC_REF_TTFS, SAC_REF_SIM } sac_ref_mode;
 
 typedef struct sac_ref_out {
 	sac_ref_mode mode;

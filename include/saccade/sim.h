@@ -51,6 +51,7 @@ typedef struct sac_pe_counts {
 	int64_t accum_reads, accum_writes, spike_reads, spike_writes;
 	int64_t adds, macs, compares, divides;
 	int64_t packets_in, packets_out, spikes; /* spikes fired by its neurons */
+	int64_t synops;           /* synaptic updates applied */
 	int64_t active;           /* cycles the PE's clock ran */
 	int64_t router_buffer, router_xbar, link; /* flit events at its router */
 } sac_pe_counts;
