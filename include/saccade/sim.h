@@ -26,6 +26,13 @@ typedef struct sac_program {
 } sac_program;
 
 void sac_program_free(sac_program *p); /* frees g and m, not p itself */
+/* Map g (TTFS stage) onto t; the program takes ownership of g on success. */
+int sac_program_build(sac_graph *g, const sac_target *t,
+		      const sac_map_opts *mo, sac_program *p, sac_err *e);
+/* Write / read a .sac image (docs/FORMATS.md); the reader checks that
+ * every section agrees with the others. */
+int sac_program_save(const sac_program *p, const char *path, sac_err *e);
+int sac_program_load(const char *path, sac_program *p, sac_err *e);
 
 /* Energy components (pJ). */
 #define SAC_ECOMP(X) \
