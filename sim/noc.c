@@ -1,0 +1,732 @@
+/* noc.c: the cycle-accurate mesh NoC (docs/NOC.md is the specification).
+ *
+ * Every flit carries the cycle at which it is present in its buffer, and
+ * every pending credit the cycle at which it reaches the upstream router.
+ * A router granting a flit writes it at once into the downstream buffer,
+ * stamped with its arrival cycle (always later than the grant), and pushes
+ * the credit for the slot it freed, stamped likewise.  So no router can see
+ * another's action of the same cycle: the routers of one cycle are
+ * independent, the order we visit them in cannot change the result, and the
+ * model needs no event queue.  A credit counter of the RTL equals
+ * buffer_depth - (flits in the downstream buffer, including those on the
+ * link) - (credits not yet arrived); we keep both terms on the downstream
+ * input VC and expire arrived credits lazily.
+ *
+ * Invariants (asserted): per input VC, flits + pending credits <= depth;
+ * an IDLE VC is empty; the front flit of a non-IDLE VC belongs to the packet
+ * the state describes; a router is on the active list while it has flits
+ * in its buffers or packets in its injection queue; every pending packet
+ * occupies one pool entry.  Speed: only active routers whose `wake` cycle
+ * has come are visited, and the per-cycle path never allocates. */
+#include <assert.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "saccade/noc.h"
+
+enum { IDLE, VA_WAIT, ACTIVE };
+
+typedef struct flit {
+	int64_t t;   /* cycle from which it is in the buffer */
+	int32_t pkt; /* pool index */
+	int32_t seq; /* 0 = head, nflits - 1 = tail */
+} flit;
+
+typedef struct ivc {
+	int64_t t;     /* VA_WAIT: first VA cycle; ACTIVE: first SA cycle */
+	uint8_t state, out, ovc;
+	uint8_t owned; /* allocated to a packet by the upstream router or NI */
+	int head, count; /* flit ring (depth slots) */
+	int rhead, rn;   /* pending-credit ring (depth slots) */
+} ivc;
+
+typedef struct router {
+	int64_t wake; /* nothing can happen before this cycle */
+	int nbuf;     /* flits in its input buffers (incl. on the way in) */
+	int active;   /* on the active list */
+	uint8_t rr_va[SAC_NOC_PORTS];  /* per output: next input VC to favour */
+	uint8_t rr_in[SAC_NOC_PORTS];  /* per input port: next VC */
+	uint8_t rr_out[SAC_NOC_PORTS]; /* per output: next input port */
+	int inj_head, inj_n, inj_vc, inj_seq; /* injection queue, NI state */
+	int ej_head, ej_n, ej_res;  /* ejection queue; slots reserved by VA */
+} router;
+
+typedef struct pkt {
+	sac_packet p;
+	int ejected; /* flits that reached the ejection queue */
+} pkt;
+
+typedef struct ejent {
+	int64_t e; /* cycle the tail arrived */
+	int pkt;
+} ejent;
+
+struct sac_noc {
+	int w, h, nr, V, D, nv; /* nv = ivcs per router = 5 V */
+	int rd, vd, sd, xd, ld, cd, in_fifo, out_fifo;
+	int64_t now, last_move, inflight;
+	router *r;
+	ivc *iv;         /* nr * 5 * V */
+	flit *fl;        /* nr * 5 * V * D */
+	int64_t *ret;    /* nr * 5 * V * D */
+	int *nb;         /* nr * 5: neighbour on each port, -1 at the edge */
+	int *inj;        /* nr * out_fifo pool indices */
+	ejent *ej;       /* nr * in_fifo */
+	pkt *pool;
+	int *freep, nfree, npool;
+	int *act, nact;
+	sac_noc_router_stats *rs;
+	sac_noc_stats st;
+};
+
+static const int opp[SAC_NOC_PORTS] = {
+	SAC_NOC_LOCAL, SAC_NOC_S, SAC_NOC_W, SAC_NOC_N, SAC_NOC_E
+};
+
+const char *sac_noc_port_name(int port)
+{
+	static const char *nm[SAC_NOC_PORTS] = {"L", "N", "E", "S", "W"};
+	return port >= 0 && port < SAC_NOC_PORTS ? nm[port] : "?";
+}
+
+/* XY: correct x first, then y; y grows southwards. */
+static int route(int w, int at, int dst)
+{
+	int x = at % w, y = at / w, dx = dst % w, dy = dst / w;
+	if (dx > x)
+		return SAC_NOC_E;
+	if (dx < x)
+		return SAC_NOC_W;
+	if (dy > y)
+		return SAC_NOC_S;
+	if (dy < y)
+		return SAC_NOC_N;
+	return SAC_NOC_LOCAL;
+}
+
+static int check_params(const sac_target *t, sac_err *e)
+{
+	const sac_noc_params *q = &t->noc;
+	struct { const char *name; int v, lo, hi; } f[] = {
+		{"mesh_w", t->mesh_w, 1, 4096},
+		{"mesh_h", t->mesh_h, 1, 4096},
+		{"noc.vcs", q->vcs, 1, SAC_NOC_MAX_VCS},
+		{"noc.buffer_depth", q->buffer_depth, 1, 1 << 16},
+		{"noc.route_delay", q->route_delay, 0, 1 << 16},
+		{"noc.vc_delay", q->vc_delay, 0, 1 << 16},
+		{"noc.switch_delay", q->switch_delay, 1, 1 << 16},
+		{"noc.xbar_delay", q->xbar_delay, 1, 1 << 16},
+		{"noc.link_delay", q->link_delay, 1, 1 << 16},
+		{"noc.credit_delay", q->credit_delay, 1, 1 << 16},
+		{"pe.in_fifo", t->pe.in_fifo, 1, 1 << 20},
+		{"pe.out_fifo", t->pe.out_fifo, 1, 1 << 20},
+	};
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+		if (f[i].v < f[i].lo || f[i].v > f[i].hi)
+			return sac_errf(e, SAC_ERR_RANGE,
+					"%s: %s = %d, must be in [%d, %d]",
+					t->name[0] ? t->name : "target", f[i].name,
+					f[i].v, f[i].lo, f[i].hi);
+	if ((int64_t)t->mesh_w * t->mesh_h > 1 << 20)
+		return sac_errf(e, SAC_ERR_RANGE, "%s: mesh %dx%d too large",
+				t->name[0] ? t->name : "target", t->mesh_w,
+				t->mesh_h);
+	return 0;
+}
+
+sac_noc *sac_noc_new(const sac_target *t, sac_err *e)
+{
+	if (check_params(t, e))
+		return NULL;
+	sac_noc *n = calloc(1, sizeof *n);
+	if (!n) {
+		sac_errf(e, SAC_ERR_NOMEM, "out of memory (noc)");
+		return NULL;
+	}
+	const sac_noc_params *q = &t->noc;
+	n->w = t->mesh_w;
+	n->h = t->mesh_h;
+	n->nr = n->w * n->h;
+	n->V = q->vcs;
+	n->D = q->buffer_depth;
+	n->nv = SAC_NOC_PORTS * n->V;
+	n->rd = q->route_delay;
+	n->vd = q->vc_delay;
+	n->sd = q->switch_delay;
+	n->xd = q->xbar_delay;
+	n->ld = q->link_delay;
+	n->cd = q->credit_delay;
+	n->in_fifo = t->pe.in_fifo;
+	n->out_fifo = t->pe.out_fifo;
+	size_t nivc = (size_t)n->nr * n->nv;
+	/* A live packet is in an injection queue, has a flit in a buffer, or
+	 * holds an ejection slot. */
+	n->npool = n->nr * (n->in_fifo + n->out_fifo) + (int)(nivc * n->D);
+	n->r = calloc(n->nr, sizeof *n->r);
+	n->iv = calloc(nivc, sizeof *n->iv);
+	n->fl = calloc(nivc * n->D, sizeof *n->fl);
+	n->ret = calloc(nivc * n->D, sizeof *n->ret);
+	n->nb = malloc((size_t)n->nr * SAC_NOC_PORTS * sizeof *n->nb);
+	n->inj = malloc((size_t)n->nr * n->out_fifo * sizeof *n->inj);
+	n->ej = malloc((size_t)n->nr * n->in_fifo * sizeof *n->ej);
+	n->pool = malloc((size_t)n->npool * sizeof *n->pool);
+	n->freep = malloc((size_t)n->npool * sizeof *n->freep);
+	n->act = malloc((size_t)n->nr * sizeof *n->act);
+	n->rs = calloc(n->nr, sizeof *n->rs);
+	if (!n->r || !n->iv || !n->fl || !n->ret || !n->nb || !n->inj ||
+	    !n->ej || !n->pool || !n->freep || !n->act || !n->rs) {
+		sac_noc_free(n);
+		sac_errf(e, SAC_ERR_NOMEM, "out of memory (noc, %d routers)",
+			 t->mesh_w * t->mesh_h);
+		return NULL;
+	}
+	for (int i = 0; i < n->nr; i++) {
+		int x = i % n->w, y = i / n->w, *nb = n->nb + i * SAC_NOC_PORTS;
+		nb[SAC_NOC_LOCAL] = i;
+		nb[SAC_NOC_N] = y > 0 ? i - n->w : -1;
+		nb[SAC_NOC_S] = y < n->h - 1 ? i + n->w : -1;
+		nb[SAC_NOC_E] = x < n->w - 1 ? i + 1 : -1;
+		nb[SAC_NOC_W] = x > 0 ? i - 1 : -1;
+		n->r[i].inj_vc = -1;
+	}
+	/* Pop order of the free list: lowest index first (deterministic). */
+	for (int i = 0; i < n->npool; i++)
+		n->freep[i] = n->npool - 1 - i;
+	n->nfree = n->npool;
+	n->st.nrouters = n->nr;
+	n->st.router = n->rs;
+	return n;
+}
+
+void sac_noc_free(sac_noc *n)
+{
+	if (!n)
+		return;
+	free(n->r);
+	free(n->iv);
+	free(n->fl);
+	free(n->ret);
+	free(n->nb);
+	free(n->inj);
+	free(n->ej);
+	free(n->pool);
+	free(n->freep);
+	free(n->act);
+	free(n->rs);
+	free(n);
+}
+
+static void activate(sac_noc *n, int r, int64_t when)
+{
+	router *R = &n->r[r];
+	if (when < R->wake)
+		R->wake = when;
+	if (!R->active) {
+		R->active = 1;
+		R->wake = when;
+		n->act[n->nact++] = r;
+	}
+}
+
+int sac_noc_send(sac_noc *n, const sac_packet *p)
+{
+	if (p->src < 0 || p->src >= n->nr || p->dst < 0 || p->dst >= n->nr ||
+	    p->nflits < 1 || p->nflits > (1 << 30))
+		return SAC_ERR_USAGE;
+	router *R = &n->r[p->src];
+	if (R->inj_n == n->out_fifo)
+		return 0;
+	assert(n->nfree > 0);
+	int k = n->freep[--n->nfree];
+	n->pool[k].p = *p;
+	if (p->created < 0)
+		n->pool[k].p.created = n->now;
+	n->pool[k].ejected = 0;
+	n->inj[p->src * n->out_fifo + (R->inj_head + R->inj_n) % n->out_fifo] = k;
+	R->inj_n++;
+	/* The stall clock starts when the network stops being empty. */
+	if (n->inflight == 0)
+		n->last_move = n->now;
+	n->inflight += p->nflits;
+	n->st.packets_sent++;
+	activate(n, p->src, n->now);
+	return 1;
+}
+
+static inline ivc *IV(sac_noc *n, int r, int port, int v)
+{
+	return &n->iv[(r * SAC_NOC_PORTS + port) * n->V + v];
+}
+
+static inline size_t ivx(const sac_noc *n, const ivc *c)
+{
+	return (size_t)(c - n->iv);
+}
+
+static inline flit *front(sac_noc *n, ivc *c)
+{
+	return &n->fl[ivx(n, c) * n->D + c->head];
+}
+
+/* Free slots as the upstream credit counter sees them in cycle c. */
+static inline int credits(sac_noc *n, ivc *c, int64_t cyc)
+{
+	int64_t *rt = n->ret + ivx(n, c) * n->D;
+	while (c->rn && rt[c->rhead] <= cyc) {
+		c->rhead = c->rhead + 1 == n->D ? 0 : c->rhead + 1;
+		c->rn--;
+	}
+	assert(c->count + c->rn <= n->D);
+	return n->D - c->count - c->rn;
+}
+
+/* Write a flit into input VC c of router r; a head reaching an IDLE VC
+ * starts route computation at once (the route is ready rd cycles later). */
+static void write_flit(sac_noc *n, int r, ivc *c, int64_t t, int k, int seq)
+{
+	assert(c->count < n->D);
+	int slot = (c->head + c->count) % n->D;
+	n->fl[ivx(n, c) * n->D + slot] = (flit){t, k, seq};
+	c->count++;
+	n->r[r].nbuf++;
+	n->rs[r].buf_writes++;
+	if (c->state == IDLE) {
+		assert(c->count == 1 && seq == 0);
+		c->state = VA_WAIT;
+		c->t = t + n->rd;
+		c->out = (uint8_t)route(n->w, r, n->pool[k].p.dst);
+	}
+}
+
+/* The network interface moves one flit per cycle from the injection queue
+ * into the local input port; a packet keeps its VC from head to tail. */
+static void inject(sac_noc *n, int r, int64_t cyc)
+{
+	router *R = &n->r[r];
+	if (!R->inj_n)
+		return;
+	int k = n->inj[r * n->out_fifo + R->inj_head];
+	if (R->inj_vc < 0) {
+		int v;
+		for (v = 0; v < n->V; v++)
+			if (!IV(n, r, SAC_NOC_LOCAL, v)->owned)
+				break;
+		if (v == n->V)
+			return;
+		IV(n, r, SAC_NOC_LOCAL, v)->owned = 1;
+		R->inj_vc = v;
+		R->inj_seq = 0;
+	}
+	ivc *c = IV(n, r, SAC_NOC_LOCAL, R->inj_vc);
+	if (!credits(n, c, cyc))
+		return;
+	write_flit(n, r, c, cyc, k, R->inj_seq);
+	n->st.flits_injected++;
+	if (R->inj_seq == 0)
+		n->st.packets_injected++;
+	n->last_move = cyc;
+	if (++R->inj_seq == n->pool[k].p.nflits) {
+		c->owned = 0;
+		R->inj_vc = -1;
+		R->inj_head = (R->inj_head + 1) % n->out_fifo;
+		R->inj_n--;
+	}
+}
+
+/* Round robin: the first set bit at or after ptr, wrapping. */
+static inline int rr_pick(uint64_t mask, int ptr)
+{
+	uint64_t hi = mask & (~(uint64_t)0 << ptr);
+	return __builtin_ctzll(hi ? hi : mask);
+}
+
+/* VC allocation.  Each waiting head requests the one output its route
+ * names; per output, requesters are served in round-robin order of input
+ * VC index (port * V + vc) from rr_va, each taking the lowest-numbered
+ * free output VC (for the local output: a free ejection-queue slot),
+ * until the requests or the free VCs run out. */
+static void vc_alloc(sac_noc *n, int r, int64_t cyc)
+{
+	router *R = &n->r[r];
+	ivc *base = IV(n, r, 0, 0);
+	int nreq[SAC_NOC_PORTS] = {0}, any = 0;
+	for (int i = 0; i < n->nv; i++)
+		if (base[i].state == VA_WAIT && base[i].t <= cyc) {
+			nreq[base[i].out]++;
+			any = 1;
+		}
+	if (!any)
+		return;
+	for (int o = 0; o < SAC_NOC_PORTS; o++) {
+		ivc *dv = NULL;
+		if (o != SAC_NOC_LOCAL && nreq[o]) {
+			int d = n->nb[r * SAC_NOC_PORTS + o];
+			assert(d >= 0);
+			dv = IV(n, d, opp[o], 0);
+		}
+		for (int k = 0, i = R->rr_va[o]; k < n->nv && nreq[o];
+		     k++, i = i + 1 == n->nv ? 0 : i + 1) {
+			if (base[i].state != VA_WAIT || base[i].t > cyc ||
+			    base[i].out != o)
+				continue;
+			int w = 0;
+			if (o == SAC_NOC_LOCAL) {
+				if (R->ej_n + R->ej_res >= n->in_fifo)
+					break;
+				R->ej_res++;
+			} else {
+				while (w < n->V && dv[w].owned)
+					w++;
+				if (w == n->V)
+					break;
+				dv[w].owned = 1;
+			}
+			base[i].state = ACTIVE;
+			base[i].ovc = (uint8_t)w;
+			base[i].t = cyc + n->vd;
+			nreq[o]--;
+			R->rr_va[o] = (uint8_t)((i + 1) % n->nv);
+		}
+	}
+}
+
+/* Move the front flit of input VC (p, v) through the switch to output o. */
+static void traverse(sac_noc *n, int r, int p, int v, int64_t cyc)
+{
+	router *R = &n->r[r];
+	ivc *c = IV(n, r, p, v);
+	flit f = *front(n, c);
+	int o = c->out;
+	pkt *P = &n->pool[f.pkt];
+	int tail = f.seq == P->p.nflits - 1;
+	c->head = c->head + 1 == n->D ? 0 : c->head + 1;
+	c->count--;
+	R->nbuf--;
+	n->ret[ivx(n, c) * n->D + (c->rhead + c->rn) % n->D] = cyc + n->cd;
+	c->rn++;
+	n->rs[r].xbar++;
+	n->rs[r].buf_reads++;
+	n->rs[r].link[o]++;
+	n->last_move = cyc;
+	if (o != SAC_NOC_LOCAL) {
+		int d = n->nb[r * SAC_NOC_PORTS + o];
+		ivc *dc = IV(n, d, opp[o], c->ovc);
+		int64_t a = cyc + n->sd + n->xd + n->ld;
+		assert(dc->owned);
+		write_flit(n, d, dc, a, f.pkt, f.seq);
+		activate(n, d, a);
+		n->st.link_flits++;
+		if (tail)
+			dc->owned = 0;
+	} else {
+		n->inflight--;
+		n->st.flits_ejected++;
+		if (f.seq != P->ejected)
+			n->st.misordered++;
+		P->ejected++;
+		if (tail) {
+			int64_t e = cyc + n->sd + n->xd, lat = e - P->p.created;
+			assert(R->ej_res > 0 && R->ej_n < n->in_fifo);
+			R->ej_res--;
+			n->ej[r * n->in_fifo + (R->ej_head + R->ej_n) % n->in_fifo] =
+				(ejent){e, f.pkt};
+			R->ej_n++;
+			n->st.packets_ejected++;
+			n->st.latency_sum += lat;
+			if (lat > n->st.latency_max)
+				n->st.latency_max = lat;
+			n->st.hops_sum += (uint64_t)(abs(P->p.src % n->w - P->p.dst % n->w) +
+						     abs(P->p.src / n->w - P->p.dst / n->w));
+		}
+	}
+	if (tail) {
+		if (c->count) {
+			/* The next packet's head reaches the front now. */
+			flit *g = front(n, c);
+			assert(g->seq == 0);
+			c->state = VA_WAIT;
+			c->t = (g->t > cyc + 1 ? g->t : cyc + 1) + n->rd;
+			c->out = (uint8_t)route(n->w, r, n->pool[g->pkt].p.dst);
+		} else {
+			c->state = IDLE;
+		}
+	}
+}
+
+/* Separable switch allocation, input first: each input port picks one
+ * ready VC round-robin from rr_in; each output picks one of the input
+ * ports that chose it round-robin from rr_out.  Pointers move past the
+ * winner only on a final grant. */
+static void sw_alloc(sac_noc *n, int r, int64_t cyc)
+{
+	router *R = &n->r[r];
+	int win[SAC_NOC_PORTS];
+	uint64_t oreq[SAC_NOC_PORTS] = {0};
+	for (int p = 0; p < SAC_NOC_PORTS; p++) {
+		ivc *c = IV(n, r, p, 0);
+		uint64_t m = 0;
+		for (int v = 0; v < n->V; v++) {
+			if (c[v].state != ACTIVE || c[v].t > cyc || !c[v].count ||
+			    front(n, &c[v])->t > cyc)
+				continue;
+			int o = c[v].out;
+			if (o != SAC_NOC_LOCAL &&
+			    !credits(n, IV(n, n->nb[r * SAC_NOC_PORTS + o], opp[o],
+					   c[v].ovc), cyc))
+				continue;
+			m |= (uint64_t)1 << v;
+		}
+		if (m) {
+			win[p] = rr_pick(m, R->rr_in[p]);
+			oreq[c[win[p]].out] |= (uint64_t)1 << p;
+		}
+	}
+	for (int o = 0; o < SAC_NOC_PORTS; o++) {
+		if (!oreq[o])
+			continue;
+		int p = rr_pick(oreq[o], R->rr_out[o]);
+		traverse(n, r, p, win[p], cyc);
+		R->rr_out[o] = (uint8_t)((p + 1) % SAC_NOC_PORTS);
+		R->rr_in[p] = (uint8_t)((win[p] + 1) % n->V);
+	}
+}
+
+/* The earliest cycle after cyc at which router r could act on its own;
+ * a VC ready now but blocked (no VC, credit or grant) retries next cycle.
+ * Arrivals from neighbours lower wake through activate(). */
+static int64_t next_wake(sac_noc *n, int r, int64_t cyc)
+{
+	int64_t w = n->r[r].inj_n ? cyc + 1 : INT64_MAX;
+	ivc *c = IV(n, r, 0, 0);
+	for (int i = 0; i < n->nv; i++) {
+		int64_t t;
+		if (c[i].state == VA_WAIT)
+			t = c[i].t;
+		else if (c[i].state == ACTIVE && c[i].count) {
+			int64_t ft = front(n, &c[i])->t;
+			t = ft > c[i].t ? ft : c[i].t;
+		} else
+			continue;
+		if (t <= cyc)
+			return cyc + 1;
+		if (t < w)
+			w = t;
+	}
+	return w;
+}
+
+void sac_noc_cycle(sac_noc *n)
+{
+	int64_t cyc = n->now;
+	/* Routers activated during this cycle get flits stamped later than
+	 * cyc, so the snapshot of the list loses nothing. */
+	int na = n->nact;
+	for (int i = 0; i < na; i++) {
+		int r = n->act[i];
+		if (n->r[r].wake > cyc)
+			continue;
+		inject(n, r, cyc);
+		vc_alloc(n, r, cyc);
+		sw_alloc(n, r, cyc);
+		n->r[r].wake = next_wake(n, r, cyc);
+	}
+	int k = 0;
+	for (int i = 0; i < n->nact; i++) {
+		int r = n->act[i];
+		if (n->r[r].nbuf || n->r[r].inj_n)
+			n->act[k++] = r;
+		else
+			n->r[r].active = 0;
+	}
+	n->nact = k;
+	n->now = cyc + 1;
+}
+
+int sac_noc_peek(const sac_noc *n, int node, sac_packet *out)
+{
+	assert(node >= 0 && node < n->nr);
+	const router *R = &n->r[node];
+	if (!R->ej_n)
+		return 0;
+	const ejent *x = &n->ej[node * n->in_fifo + R->ej_head];
+	if (x->e >= n->now)
+		return 0;
+	if (out)
+		*out = n->pool[x->pkt].p;
+	return 1;
+}
+
+int sac_noc_ejection_count(const sac_noc *n, int node)
+{
+	assert(node >= 0 && node < n->nr);
+	const router *R = &n->r[node];
+	int c = 0;
+	for (int i = 0; i < R->ej_n; i++)
+		c += n->ej[node * n->in_fifo + (R->ej_head + i) % n->in_fifo].e <
+		     n->now;
+	return c;
+}
+
+void sac_noc_pop(sac_noc *n, int node)
+{
+	int ok = sac_noc_peek(n, node, NULL);
+	assert(ok);
+	(void)ok;
+	router *R = &n->r[node];
+	n->freep[n->nfree++] = n->ej[node * n->in_fifo + R->ej_head].pkt;
+	R->ej_head = (R->ej_head + 1) % n->in_fifo;
+	R->ej_n--;
+	/* A consuming PE is progress: a slow PE is not a deadlock. */
+	n->last_move = n->now;
+}
+
+int64_t sac_noc_now(const sac_noc *n) { return n->now; }
+
+int64_t sac_noc_in_flight(const sac_noc *n) { return n->inflight; }
+
+int sac_noc_busy(const sac_noc *n)
+{
+	return n->nfree != n->npool;
+}
+
+void sac_noc_skip(sac_noc *n, int64_t cycles)
+{
+	assert(n->inflight == 0 && cycles >= 0);
+	n->now += cycles;
+}
+
+const sac_noc_stats *sac_noc_get_stats(const sac_noc *n) { return &n->st; }
+
+/* Why the front flit of VC c (router r, port p, vc v) cannot move. */
+static int describe(const sac_noc *n, int r, int p, int v, char *msg,
+		    size_t len)
+{
+	sac_noc *m = (sac_noc *)n; /* front() is shared with the mutators */
+	ivc *c = IV(m, r, p, v);
+	const flit *f = front(m, c);
+	const sac_packet *P = &n->pool[f->pkt].p;
+	char why[256];
+	int o = c->out;
+	if (c->state == VA_WAIT && o == SAC_NOC_LOCAL)
+		snprintf(why, sizeof why,
+			 "ejection queue full (%d arrived + %d reserved of %d "
+			 "packets): the PE at node %d does not consume",
+			 n->r[r].ej_n, n->r[r].ej_res, n->in_fifo, r);
+	else if (c->state == VA_WAIT)
+		snprintf(why, sizeof why,
+			 "waiting for a free VC on output %s (all %d held)",
+			 sac_noc_port_name(o), n->V);
+	else if (o == SAC_NOC_LOCAL)
+		snprintf(why, sizeof why, "waiting for the ejection port");
+	else {
+		int d = n->nb[r * SAC_NOC_PORTS + o];
+		snprintf(why, sizeof why,
+			 "no credit on output %s VC %d (router (%d,%d) input %s "
+			 "VC %d full)",
+			 sac_noc_port_name(o), c->ovc, d % n->w, d / n->w,
+			 sac_noc_port_name(opp[o]), c->ovc);
+	}
+	return snprintf(msg, len,
+			"NoC stalled at cycle %lld (no flit moved since cycle "
+			"%lld): router (%d,%d) input %s VC %d, packet id %llu "
+			"(node %d (%d,%d) -> node %d (%d,%d), flit %d of %d): %s",
+			(long long)n->now, (long long)n->last_move, r % n->w,
+			r / n->w, sac_noc_port_name(p), v,
+			(unsigned long long)P->id, P->src, P->src % n->w,
+			P->src / n->w, P->dst, P->dst % n->w, P->dst / n->w,
+			f->seq + 1, P->nflits, why);
+}
+
+int sac_noc_stalled(const sac_noc *n, int64_t limit, char *msg, size_t len)
+{
+	if (!n->inflight || n->now - n->last_move < limit)
+		return 0;
+	/* Name the root cause if there is one: a head refused by a full
+	 * ejection queue; otherwise the first non-empty VC in router order. */
+	int fr = -1, fp = 0, fv = 0;
+	for (int r = 0; r < n->nr; r++)
+		for (int p = 0; p < SAC_NOC_PORTS; p++)
+			for (int v = 0; v < n->V; v++) {
+				const ivc *c = &n->iv[(r * SAC_NOC_PORTS + p) * n->V + v];
+				if (!c->count)
+					continue;
+				if (c->state == VA_WAIT && c->out == SAC_NOC_LOCAL) {
+					if (msg && len)
+						describe(n, r, p, v, msg, len);
+					return 1;
+				}
+				if (fr < 0) {
+					fr = r;
+					fp = p;
+					fv = v;
+				}
+			}
+	if (msg && len) {
+		if (fr >= 0)
+			describe(n, fr, fp, fv, msg, len);
+		else
+			snprintf(msg, len,
+				 "NoC stalled at cycle %lld: %lld flits wait in "
+				 "injection queues, none entered a router since "
+				 "cycle %lld",
+				 (long long)n->now, (long long)n->inflight,
+				 (long long)n->last_move);
+	}
+	return 1;
+}
+
+int sac_noc_hops(const sac_target *t, int src, int dst)
+{
+	int w = t->mesh_w;
+	return abs(src % w - dst % w) + abs(src / w - dst / w);
+}
+
+/* The zero-load recurrence of docs/NOC.md, per hop i and flit k:
+ *   T[0][k]   = max(c + k, T[0][k-1] + 1, S[0][k-D] + cd)      (injection)
+ *   S[i][0]   = T[i][0] + rd + vd
+ *   S[i][k]   = max(T[i][k], S[i][k-1] + 1, S[i+1][k-D] + cd)  (i < h)
+ *   T[i+1][k] = S[i][k] + sd + xd + ld,  eject = S[h][n-1] + sd + xd.
+ * It equals the closed form when n <= D or D >= rd+vd+sd+xd+ld+cd. */
+int64_t sac_noc_zero_load_latency(const sac_target *t, int src, int dst,
+				  int nflits)
+{
+	const sac_noc_params *q = &t->noc;
+	int h = sac_noc_hops(t, src, dst), D = q->buffer_depth;
+	int64_t rd = q->route_delay, vd = q->vc_delay, sd = q->switch_delay,
+		xd = q->xbar_delay, ld = q->link_delay, cd = q->credit_delay;
+	if (nflits <= D || D >= rd + vd + sd + xd + ld + cd)
+		return (h + 1) * (rd + vd + sd + xd) + h * ld + (nflits - 1);
+	size_t m = (size_t)(h + 1) * nflits;
+	int64_t *T = malloc(m * sizeof *T), *S = malloc(m * sizeof *S);
+	int64_t res = -1;
+	if (T && S) {
+#define AT(A, i, k) A[(size_t)(i) * nflits + (k)]
+		for (int k = 0; k < nflits; k++) {
+			int64_t x = k;
+			if (k && AT(T, 0, k - 1) + 1 > x)
+				x = AT(T, 0, k - 1) + 1;
+			if (k >= D && AT(S, 0, k - D) + cd > x)
+				x = AT(S, 0, k - D) + cd;
+			AT(T, 0, k) = x;
+			for (int i = 0; i <= h; i++) {
+				if (i)
+					AT(T, i, k) = AT(S, i - 1, k) + sd + xd + ld;
+				int64_t s = AT(T, i, k);
+				if (!k)
+					s += rd + vd;
+				else if (AT(S, i, k - 1) + 1 > s)
+					s = AT(S, i, k - 1) + 1;
+				if (i < h && k >= D && AT(S, i + 1, k - D) + cd > s)
+					s = AT(S, i + 1, k - D) + cd;
+				AT(S, i, k) = s;
+			}
+		}
+		res = AT(S, h, nflits - 1) + sd + xd;
+#undef AT
+	}
+	free(T);
+	free(S);
+	return res;
+}
