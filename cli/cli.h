@@ -24,6 +24,12 @@ int cli_info(int argc, char **argv);
 void cli_info_help(FILE *out);
 int cli_quantize(int argc, char **argv);
 void cli_quantize_help(FILE *out);
+int cli_compile(int argc, char **argv);
+void cli_compile_help(FILE *out);
+int cli_map(int argc, char **argv);
+void cli_map_help(FILE *out);
+int cli_sim(int argc, char **argv);
+void cli_sim_help(FILE *out);
 int cli_events(int argc, char **argv);
 void cli_events_help(FILE *out);
 

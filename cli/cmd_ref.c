@@ -18,9 +18,13 @@
 #include "saccade/ir.h"
 #include "saccade/npy.h"
 #include "saccade/ref.h"
+#include "saccade/sim.h"
+#include "saccade/target.h"
 
 typedef struct ref_args {
-	const char *model, *weights, *input, *out_dir;
+	const char *model, *weights, *input, *out_dir, *target;
+	int uarch; /* -1: the target's */
+	int no_optimise;
 	int mode; /* -1 all */
 	int json;
 	long index;
@@ -28,7 +32,7 @@ typedef struct ref_args {
 } ref_args;
 
 enum { OPT_STEPS = 256, OPT_GAMMA, OPT_QUANT, OPT_CALIB, OPT_DUMP, OPT_JSON,
-       OPT_INDEX };
+       OPT_INDEX, OPT_TARGET, OPT_UARCH, OPT_NOOPT };
 
 static const struct option long_opts[] = {
 	{"weights", required_argument, NULL, 'w'},
@@ -42,6 +46,9 @@ static const struct option long_opts[] = {
 	{"dump", required_argument, NULL, OPT_DUMP},
 	{"json", no_argument, NULL, OPT_JSON},
 	{"index", required_argument, NULL, OPT_INDEX},
+	{"target", required_argument, NULL, OPT_TARGET},
+	{"uarch", required_argument, NULL, OPT_UARCH},
+	{"no-optimise", no_argument, NULL, OPT_NOOPT},
 	{NULL, 0, NULL, 0},
 };
 
@@ -67,6 +74,7 @@ static int parse_args(const char *cmd, int argc, char **argv, ref_args *a)
 	memset(a, 0, sizeof *a);
 	a->mode = -2;
 	a->index = -1;
+	a->uarch = -1;
 	sac_compile_opts_init(&a->co);
 	optind = 1;
 	opterr = 0;
@@ -114,6 +122,13 @@ static int parse_args(const char *cmd, int argc, char **argv, ref_args *a)
 				return bad_usage(cmd, "--index must be a non-negative integer");
 			a->index = v;
 			break;
+		case OPT_TARGET: a->target = optarg; break;
+		case OPT_UARCH:
+			if (!strcmp(optarg, "ramp")) a->uarch = SAC_UARCH_RAMP;
+			else if (!strcmp(optarg, "event")) a->uarch = SAC_UARCH_EVENT;
+			else return bad_usage(cmd, "--uarch must be ramp or event");
+			break;
+		case OPT_NOOPT: a->no_optimise = 1; break;
 		case ':':
 			snprintf(msg, sizeof msg, "option '%s' needs a value", argv[optind - 1]);
 			return bad_usage(cmd, msg);
@@ -132,10 +147,31 @@ static int parse_args(const char *cmd, int argc, char **argv, ref_args *a)
 	return 0;
 }
 
-/* Load and, for int/ttfs, compile. */
+/* 1 if path starts with the image magic. */
+static int is_image(const char *path)
+{
+	char buf[8];
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return 0;
+	size_t n = fread(buf, 1, 8, f);
+	fclose(f);
+	return n == 8 && memcmp(buf, "SACCADE\x1a", 8) == 0;
+}
+
+/* Load a model, or the integer graph of an image. */
 static int load(const char *cmd, const ref_args *a, sac_graph **g)
 {
 	sac_err e = {0};
+	if (is_image(a->model)) {
+		sac_program p;
+		if (sac_program_load(a->model, &p, &e))
+			return cli_fail(cmd, e.msg);
+		*g = p.g;
+		p.g = NULL;
+		sac_program_free(&p);
+		return 0;
+	}
 	if (sac_model_load(a->model, a->weights, g, &e))
 		return cli_fail(cmd, e.msg);
 	return 0;
@@ -382,6 +418,8 @@ int cli_ref(int argc, char **argv)
 		return rc;
 	if (!a.input)
 		return bad_usage("ref", "missing --input X.npy");
+	if (a.target || a.uarch >= 0 || a.no_optimise || a.out_dir)
+		return bad_usage("ref", "--target, --uarch, --no-optimise and -o belong to 'saccade compile'");
 	if (a.mode == -2)
 		a.mode = -1;
 	return a.mode == -1 ? run_all(&a) : run_single(&a);
@@ -490,4 +528,85 @@ void cli_quantize_help(FILE *f)
 "    saccade quantize see/model.yaml --weights see/weights.npz -o see-int\n"
 "    saccade ref see-int/model.yaml --weights see-int/weights.npz \\\n"
 "        --input see/sample.npy --mode int\n");
+}
+
+/* `saccade compile`: passes, mapper, image. */
+int cli_compile(int argc, char **argv)
+{
+	ref_args a;
+	int rc = parse_args("compile", argc, argv, &a);
+	if (rc)
+		return rc;
+	if (!a.out_dir)
+		return bad_usage("compile", "missing -o NET.sac");
+	if (a.input || a.json || a.mode != -2 || a.index >= 0)
+		return bad_usage("compile", "--input, --json, --mode and --index belong to 'saccade ref' and 'saccade sim'");
+	sac_target t;
+	sac_err e = {0};
+	if (a.target) {
+		if (sac_target_load(a.target, &t, &e))
+			return cli_fail("compile", e.msg);
+	} else {
+		sac_target_default(&t);
+	}
+	if (a.uarch >= 0)
+		t.uarch = (sac_uarch)a.uarch;
+	sac_graph *g = NULL;
+	rc = load("compile", &a, &g);
+	if (!rc)
+		rc = compile("compile", &a, g);
+	if (rc) {
+		sac_graph_free(g);
+		return rc;
+	}
+	sac_map_opts mo;
+	sac_map_opts_init(&mo);
+	mo.optimise = !a.no_optimise;
+	sac_program p;
+	if (sac_program_build(g, &t, &mo, &p, &e)) {
+		sac_graph_free(g);
+		return cli_fail("compile", e.msg);
+	}
+	if (sac_program_save(&p, a.out_dir, &e))
+		rc = cli_fail("compile", e.msg);
+	else
+		printf("wrote %s: model %s, target %s (%dx%d mesh, %s), %d of %d PEs, %d routes;\n"
+		       "  hop-weighted traffic %lld (baseline placement %lld)\n",
+		       a.out_dir, p.g->name, t.name, t.mesh_w, t.mesh_h,
+		       sac_uarch_name(t.uarch), p.m->nregions, p.m->npe,
+		       p.m->nroutes, (long long)p.m->cost,
+		       (long long)p.m->cost_baseline);
+	sac_program_free(&p);
+	return rc;
+}
+
+void cli_compile_help(FILE *f)
+{
+	fprintf(f,
+"NAME\n"
+"    saccade compile - compile a model into a loadable image for a target\n\n"
+"SYNOPSIS\n"
+"    saccade compile MODEL.yaml [--weights W.npz] [--target T.yaml]\n"
+"                    [--uarch ramp|event] [--steps S] [--gamma G]\n"
+"                    [--quant channel|layer] [--calib C.npy] [--dump=PASS]\n"
+"                    [--no-optimise] -o NET.sac\n\n"
+"DESCRIPTION\n"
+"    Runs the compiler passes (fold-bn, canonicalize, quantize, ttfs), maps\n"
+"    the integer network onto the target's mesh (partition into regions,\n"
+"    routes, placement) and writes the versioned image NET.sac\n"
+"    (docs/FORMATS.md).  MODEL.yaml may also be an integer model written by\n"
+"    'saccade quantize'.  Capacity errors name the layer, the limit and what\n"
+"    the layer needs.\n\n"
+"OPTIONS\n"
+"    --target T.yaml   the hardware (default: the built-in default target,\n"
+"                      examples/targets/yoso.yaml)\n"
+"    --uarch U         override the target's micro-architecture: ramp or event\n"
+"    --no-optimise     keep the baseline (snake) placement\n"
+"    -o NET.sac        the image to write\n"
+"    Other options as for 'saccade ref'.\n\n"
+"EXIT STATUS\n"
+"    0 success, 1 error (model, target, capacity), 2 bad usage.\n\n"
+"EXAMPLE\n"
+"    saccade compile see/model.yaml --weights see/weights.npz \\\n"
+"        --target examples/targets/yoso.yaml -o see.sac\n");
 }

@@ -13,6 +13,9 @@ static const cli_command commands[] = {
 	{"info", "print a model's layers, shapes, parameters and MACs", cli_info, cli_info_help},
 	{"ref", "run the reference executors (float, int, ttfs) on inputs", cli_ref, cli_ref_help},
 	{"quantize", "convert a float model to an integer TTFS model", cli_quantize, cli_quantize_help},
+	{"compile", "compile and map a model into an image for a target", cli_compile, cli_compile_help},
+	{"map", "print the PE map of an image", cli_map, cli_map_help},
+	{"sim", "simulate an image cycle by cycle: class, latency, energy", cli_sim, cli_sim_help},
 	{"events", "make, inspect and frame DVS event streams", cli_events, cli_events_help},
 };
 #define NCOMMANDS (int)(sizeof commands / sizeof *commands)
@@ -29,8 +32,8 @@ static void usage(FILE *f)
 		"usage: saccade <command> [options]\n"
 		"       saccade help <command>\n"
 		"       saccade --version\n\n"
-		"Saccade compiles TTFS spiking networks for eye-based emotion recognition\n"
-		"and runs them on reference executors.\n\ncommands:\n");
+		"Saccade compiles TTFS spiking networks for eye-based emotion recognition,\n"
+		"maps them onto a mesh of PEs and simulates them cycle by cycle.\n\ncommands:\n");
 	for (int i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "  %-10s %s\n", "help", "show the help of a command");

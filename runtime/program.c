@@ -146,20 +146,24 @@ static int get_graph(sac_rbuf *r, const char *path, sac_graph **out, sac_err *e)
 			break;
 		}
 		nd->nweight = (size_t)nw;
-		nd->wq = malloc(nw + 1);
 		uint32_t ns = sac_rbuf_count(r, 8);
 		nd->nwscale = (int)ns;
 		nd->wscale = malloc(((size_t)ns + 1) * sizeof *nd->wscale);
-		uint32_t nc = sac_rbuf_count(r, 8);
-		nd->bq = malloc(((size_t)nc + 1) * sizeof *nd->bq);
-		nd->ramp = malloc(((size_t)nc + 1) * sizeof *nd->ramp);
-		if (!nd->wq || !nd->wscale || !nd->bq || !nd->ramp) {
+		nd->wq = malloc(nw + 1);
+		if (!nd->wq || !nd->wscale) {
 			rc = sac_errf(e, SAC_ERR_NOMEM, "out of memory");
 			break;
 		}
 		memcpy(nd->wq, wq, (size_t)nw);
 		for (uint32_t a = 0; a < ns; a++)
 			nd->wscale[a] = (float)sac_rbuf_f64(r);
+		uint32_t nc = sac_rbuf_count(r, 8);
+		nd->bq = malloc(((size_t)nc + 1) * sizeof *nd->bq);
+		nd->ramp = malloc(((size_t)nc + 1) * sizeof *nd->ramp);
+		if (!nd->bq || !nd->ramp) {
+			rc = sac_errf(e, SAC_ERR_NOMEM, "out of memory");
+			break;
+		}
 		for (uint32_t a = 0; a < nc; a++) {
 			nd->bq[a] = sac_rbuf_i32(r);
 			nd->ramp[a] = sac_rbuf_i32(r);

@@ -499,7 +499,7 @@ static void ramp_update(sim *S, pe_state *P, int w, int s, int S_w)
 static void energy(sim *S, sac_sim_stats *st, int64_t cycles)
 {
 	const sac_energy *E = &S->t->energy;
-	const sac_noc_stats *ns = sac_noc_stats(S->noc);
+	const sac_noc_stats *ns = sac_noc_get_stats(S->noc);
 	int npe = S->m->npe;
 	for (int n = 0; n < npe; n++) {
 		sac_pe_counts *c = &st->pe[n];

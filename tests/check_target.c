@@ -114,7 +114,7 @@ END_TEST
 START_TEST(test_examples_load)
 {
 	static const struct { const char *file; int mesh, neurons, kib, sync; } ex[] = {
-		{"small.yaml", 4, 2048, 16, 8}, {"tiny.yaml", 2, 1024, 8, 4}};
+		{"small.yaml", 8, 4096, 32, 16}, {"tiny.yaml", 4, 4096, 8, 8}};
 	sac_target d;
 	sac_target_default(&d);
 	for (size_t i = 0; i < 2; i++) {
