@@ -54,6 +54,30 @@ static int64_t weight_per_channel(const sac_node *nd)
 	return (int64_t)(nd->nweight / (size_t)nd->c);
 }
 
+int sac_map_pool_chain(const sac_graph *g, const sac_hwlayer *L, int *pools)
+{
+	int n = 0;
+	for (int i = L->node + 1; i <= L->out_node && i < g->n; i++)
+		if (g->node[i].op == SAC_OP_MAXPOOL && n < SAC_MAX_POOLS)
+			pools[n++] = i;
+	return n;
+}
+
+/* Rows of a layer's output that one pooled row of its last pool covers
+ * when every pool of the chain tiles without overlap or padding; 0 if
+ * some pool overlaps (then a region must hold whole maps). */
+static int pool_stride(const sac_graph *g, const sac_hwlayer *L)
+{
+	int pools[SAC_MAX_POOLS], n = sac_map_pool_chain(g, L, pools), ps = 1;
+	for (int k = 0; k < n; k++) {
+		const sac_node *p = &g->node[pools[k]];
+		if (p->kh != p->sh || p->ph != 0 || p->kw != p->sw || p->pw != 0)
+			return 0;
+		ps *= p->sh;
+	}
+	return ps;
+}
+
 static int find_layer_by_out(const sac_map *m, const sac_graph *g, int node)
 {
 	(void)g;
@@ -92,14 +116,13 @@ static int build_layers(sac_map *m, const sac_graph *g, sac_err *e)
 					 g->node[next].op != SAC_OP_FLATTEN))
 				break;
 			if (g->node[next].op == SAC_OP_MAXPOOL) {
-				if (L->pool_node >= 0)
-					return sac_errf(e, SAC_ERR_UNSUPPORTED,
-						"%s: layer '%s' is followed by two max-pools ('%s', '%s'); the mapper pools once at the source",
-						g->path, nd->name,
-						g->node[L->pool_node].name,
-						g->node[next].name);
 				if (L->kind == SAC_HW_READOUT)
 					break;
+				int pools[SAC_MAX_POOLS];
+				if (sac_map_pool_chain(g, L, pools) == SAC_MAX_POOLS)
+					return sac_errf(e, SAC_ERR_UNSUPPORTED,
+						"%s: layer '%s' is followed by more than %d max-pools",
+						g->path, nd->name, SAC_MAX_POOLS);
 				L->pool_node = next;
 			}
 			L->out_node = next;
@@ -139,17 +162,11 @@ static int partition(sac_map *m, const sac_graph *g, const sac_target *t,
 	sac_hwlayer *L = &m->layer[l];
 	const sac_node *nd = &g->node[L->node];
 	int C = nd->c, H = nd->h, W = nd->w;
-	int ps = 1;
-	if (L->pool_node >= 0) {
-		const sac_node *p = &g->node[L->pool_node];
-		if (p->kh != p->sh || p->ph != 0 || p->kw != p->sw || p->pw != 0) {
-			/* Overlapping or padded pool windows cross region
-			 * borders unless one band holds the whole map. */
-			ps = H;
-		} else {
-			ps = p->sh;
-		}
-	}
+	/* Overlapping or padded pool windows cross region borders unless
+	 * one band holds the whole map. */
+	int ps = pool_stride(g, L);
+	if (ps == 0 || ps > H)
+		ps = H;
 	int64_t wpc = weight_per_channel(nd);
 	const char *what = L->kind == SAC_HW_INPUT ? "input" : "layer";
 	if (wpc > t->pe.weight_bytes)
@@ -216,13 +233,14 @@ static void transmitted(const sac_map *m, const sac_graph *g,
 		return;
 	}
 	const sac_node *p = &g->node[L->pool_node];
-	if (p->kh != p->sh || p->ph != 0) { /* whole-map band */
+	int ps = pool_stride(g, L);
+	if (ps == 0) { /* whole-map band */
 		*y0 = 0;
 		*y1 = p->h;
 		return;
 	}
-	*y0 = r->y0 / p->sh;
-	*y1 = r->y1 / p->sh;
+	*y0 = r->y0 / ps;
+	*y1 = r->y1 / ps;
 	if (*y1 > p->h)
 		*y1 = p->h;
 }

@@ -300,6 +300,8 @@ static int get_map(sac_rbuf *L, sac_rbuf *P, sac_rbuf *R, const char *path,
 		const sac_hwlayer *h = &m->layer[l];
 		BAD(h->node < 0 || h->node >= g->n || h->out_node < h->node ||
 		    h->out_node >= g->n || h->pool_node >= g->n ||
+		    (h->pool_node >= 0 && (h->pool_node <= h->node || h->pool_node > h->out_node ||
+					   g->node[h->pool_node].op != SAC_OP_MAXPOOL)) ||
 		    h->src >= l || h->src < -1 || h->kind > SAC_HW_READOUT ||
 		    h->first != expect_first || h->count < 1 ||
 		    h->first + h->count > m->nregions,

@@ -90,7 +90,8 @@ typedef struct pe_state {
 	int W, rows, G, n;        /* output width, region rows, channels, neurons */
 	int32_t *v, *slope;       /* local HWC: ((oy - y0) W + ox) G + (o - c0) */
 	uint8_t *fired;
-	uint8_t *pool_fired;      /* pooled neurons [G][ph][pw] of its channels */
+	int npools, pools[SAC_MAX_POOLS];
+	uint8_t *pool_fired[SAC_MAX_POOLS]; /* per pool: [G][h][w] of its channels */
 	int8_t *wt;               /* weight rows: [cin_g][kh][kw][G] or [I][G] */
 	int32_t *theta, *ramp, *bias;
 	int32_t *fire;            /* local neuron indices firing this step */
@@ -144,10 +145,11 @@ static int pe_init(sim *S, pe_state *P, int ri)
 	P->fire = malloc((size_t)P->n * sizeof *P->fire);
 	if (!P->fired || !P->fire)
 		return nomem(S);
-	if (P->L->pool_node >= 0) {
-		const sac_node *pn = &g->node[P->L->pool_node];
-		P->pool_fired = calloc((size_t)P->G * pn->h * pn->w, 1);
-		if (!P->pool_fired)
+	P->npools = sac_map_pool_chain(g, P->L, P->pools);
+	for (int k = 0; k < P->npools; k++) {
+		const sac_node *pn = &g->node[P->pools[k]];
+		P->pool_fired[k] = calloc((size_t)P->G * pn->h * pn->w, 1);
+		if (!P->pool_fired[k])
 			return nomem(S);
 	}
 	if (P->L->kind == SAC_HW_INPUT)
@@ -217,6 +219,37 @@ static int route_spike(sim *S, pe_state *P, int c, int y, int x)
 	return SAC_OK;
 }
 
+/* A spike of (o, y, x) at pool level k (k == npools: transmit it):
+ * forward it from every pool neuron of level k whose window holds it and
+ * that has not fired yet.  Max-pool passes the earliest spike. */
+static int pool_spike(sim *S, pe_state *P, int k, int o, int y, int x)
+{
+	if (k == P->npools)
+		return route_spike(S, P, o, y, x);
+	const sac_node *pn = &S->g->node[P->pools[k]];
+	for (int ky = 0; ky < pn->kh; ky++) {
+		int ty = y + pn->ph - ky;
+		if (ty < 0 || ty % pn->sh || ty / pn->sh >= pn->h)
+			continue;
+		for (int kx = 0; kx < pn->kw; kx++) {
+			int tx = x + pn->pw - kx;
+			if (tx < 0 || tx % pn->sw || tx / pn->sw >= pn->w)
+				continue;
+			size_t pk = ((size_t)(o - P->r->c0) * pn->h + ty / pn->sh) *
+				    pn->w + tx / pn->sw;
+			P->cnt.spike_reads++;
+			if (P->pool_fired[k][pk])
+				continue;
+			P->pool_fired[k][pk] = 1;
+			P->cnt.spike_writes++;
+			int rc = pool_spike(S, P, k + 1, o, ty / pn->sh, tx / pn->sw);
+			if (rc)
+				return rc;
+		}
+	}
+	return SAC_OK;
+}
+
 /* Neuron li of P fires at the current step: record, pool, packetise. */
 static int emit(sim *S, pe_state *P, int li, int64_t gstep)
 {
@@ -229,30 +262,7 @@ static int emit(sim *S, pe_state *P, int li, int64_t gstep)
 	S->out->nspikes++;
 	int o = (int)(gi / ((size_t)nd->h * nd->w));
 	int y = (int)(gi / nd->w % nd->h), x = (int)(gi % nd->w);
-	if (P->L->pool_node < 0)
-		return route_spike(S, P, o, y, x);
-	const sac_node *pn = &S->g->node[P->L->pool_node];
-	for (int ky = 0; ky < pn->kh; ky++) {
-		int ty = y + pn->ph - ky;
-		if (ty < 0 || ty % pn->sh || ty / pn->sh >= pn->h)
-			continue;
-		for (int kx = 0; kx < pn->kw; kx++) {
-			int tx = x + pn->pw - kx;
-			if (tx < 0 || tx % pn->sw || tx / pn->sw >= pn->w)
-				continue;
-			size_t pk = ((size_t)(o - P->r->c0) * pn->h + ty / pn->sh) *
-				    pn->w + tx / pn->sw;
-			P->cnt.spike_reads++;
-			if (P->pool_fired[pk])
-				continue;
-			P->pool_fired[pk] = 1;
-			P->cnt.spike_writes++;
-			int rc = route_spike(S, P, o, ty / pn->sh, tx / pn->sw);
-			if (rc)
-				return rc;
-		}
-	}
-	return SAC_OK;
+	return pool_spike(S, P, 0, o, y, x);
 }
 
 /* Apply one arrived spike at sink P; returns its datapath cycles. */
@@ -355,40 +365,34 @@ static int traffic(sim *S, const int *srcs, int nsrc, const int *sinks,
 				P->cnt.active++;
 			}
 		}
-		int64_t next_free = INT64_MAX;
-		int waiting = 0;
 		for (int i = 0; i < nsink; i++) {
 			pe_state *P = &S->pe[sinks[i]];
-			if (P->busy_until > now) {
-				if (sac_noc_ejection_count(noc, sinks[i]) > 0) {
-					waiting = 1;
-					if (P->busy_until < next_free)
-						next_free = P->busy_until;
-				}
-				continue;
-			}
 			sac_packet pk;
-			if (!sac_noc_peek(noc, sinks[i], &pk))
+			if (P->busy_until > now || !sac_noc_peek(noc, sinks[i], &pk))
 				continue;
 			sac_noc_pop(noc, sinks[i]);
 			int64_t c = apply(S, P, pk.payload, left);
 			P->busy_until = now + c;
 			P->done_at = P->busy_until + pipeline;
 			P->cnt.active += c;
-			if (sac_noc_ejection_count(noc, sinks[i]) > 0) {
-				waiting = 1;
-				if (P->busy_until < next_free)
-					next_free = P->busy_until;
-			}
 		}
 		if (!offering && !sac_noc_busy(noc))
 			break;
-		if (!offering && sac_noc_in_flight(noc) == 0 && waiting &&
-		    next_free != INT64_MAX && next_free > now + 1) {
-			/* Only ejection queues hold packets and every sink
-			 * that has one is busy until a known cycle. */
-			sac_noc_skip(noc, next_free - now);
-			continue;
+		if (!offering && sac_noc_in_flight(noc) == 0) {
+			/* Only ejection queues hold packets: every sink that
+			 * has one is busy until a known cycle; jump to the
+			 * first of them. */
+			int64_t next_free = INT64_MAX;
+			for (int i = 0; i < nsink; i++) {
+				const pe_state *P = &S->pe[sinks[i]];
+				if (P->busy_until < next_free &&
+				    sac_noc_ejection_count(noc, sinks[i]) > 0)
+					next_free = P->busy_until;
+			}
+			if (next_free != INT64_MAX && next_free > now + 1) {
+				sac_noc_skip(noc, next_free - now);
+				continue;
+			}
 		}
 		sac_noc_cycle(noc);
 		char msg[512];
@@ -553,7 +557,8 @@ static void free_sim(sim *S)
 			free(P->v);
 			free(P->slope);
 			free(P->fired);
-			free(P->pool_fired);
+			for (int k = 0; k < P->npools; k++)
+				free(P->pool_fired[k]);
 			free(P->wt);
 			free(P->theta);
 			free(P->ramp);

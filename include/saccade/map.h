@@ -30,7 +30,7 @@ typedef struct sac_hwlayer {
 	sac_hw_kind kind;
 	int node;        /* graph node: input, conv2d/linear (spiking or readout) */
 	int out_node;    /* node whose neurons are transmitted (after maxpool/flatten) */
-	int pool_node;   /* the max-pool applied at the source, or -1 */
+	int pool_node;   /* the last max-pool applied at the source, or -1 */
 	int src;         /* hardware layer feeding this one, -1 for the input */
 	int window;      /* window of the output spikes (readout: its phase-1 window + 1) */
 	int steps;       /* S of that window (0 for the readout) */
@@ -80,6 +80,10 @@ void sac_map_opts_init(sac_map_opts *o);
 int sac_map_build(const sac_graph *g, const sac_target *t,
 		  const sac_map_opts *o, sac_map **out, sac_err *e);
 void sac_map_free(sac_map *m);
+#define SAC_MAX_POOLS 8
+/* The max-pools applied at the source of L, in order (the nodes from
+ * L->node to L->out_node); returns how many. */
+int sac_map_pool_chain(const sac_graph *g, const sac_hwlayer *L, int *pools);
 /* Manhattan hops between two mesh nodes. */
 int sac_map_hops(const sac_map *m, int a, int b);
 /* Print the PE map as a table. */
