@@ -210,8 +210,6 @@ int cli_sim(int argc, char **argv)
 		return usage_err("sim", "expected one NET.sac", NULL);
 	if (!input)
 		return usage_err("sim", "missing --input X.npy", NULL);
-	if (trace)
-		return cli_fail("sim", "--trace is not implemented yet");
 	const char *path = argv[optind];
 	sac_program p;
 	sac_err e = {0};
@@ -231,10 +229,22 @@ int cli_sim(int argc, char **argv)
 	sac_sim_opts_init(&so);
 	if (!quiet && isatty(2))
 		so.progress = progress;
+	FILE *vcd = NULL;
+	if (!rc && trace) {
+		vcd = fopen(trace, "w");
+		if (!vcd) {
+			char m[1200];
+			snprintf(m, sizeof m, "%s: cannot create: %s", trace, strerror(errno));
+			rc = cli_fail("sim", m);
+		}
+		so.vcd = vcd;
+	}
 	sac_ref_out o;
 	sac_sim_stats st;
 	if (!rc && sac_sim_run(&p, img, &so, &o, &st, &e))
 		rc = cli_fail("sim", e.msg);
+	if (vcd && fclose(vcd) && !rc)
+		rc = cli_fail("sim", "trace: write error");
 	int same = 1;
 	char diff[512] = "";
 	if (!rc && check) {
@@ -292,7 +302,7 @@ void cli_sim_help(FILE *f)
 "    saccade sim - simulate an image cycle by cycle\n\n"
 "SYNOPSIS\n"
 "    saccade sim NET.sac --input X.npy [--index N] [--report R.json]\n"
-"                [--check] [--quiet]\n\n"
+"                [--trace T.vcd] [--check] [--quiet]\n\n"
 "DESCRIPTION\n"
 "    Runs one input (image N of X.npy, default 0) on the cycle-accurate model\n"
 "    of the target's PEs and NoC (docs/ARCHITECTURE.md) and prints the class,\n"
@@ -304,6 +314,10 @@ void cli_sim_help(FILE *f)
 "    -i, --input X.npy   the input, float32 [C,H,W] or [N,C,H,W] in [0, 1]\n"
 "    -n, --index N       which image of a batch (default 0)\n"
 "    -r, --report R.json write the full statistics as JSON\n"
+"    -t, --trace T.vcd   write a VCD trace (GTKWave): per PE the running\n"
+"                        counts of spikes fired and packets sent and\n"
+"                        received, and the step, window and NoC flits in\n"
+"                        flight, one time unit per clock cycle\n"
 "    -c, --check         also run ref-int and compare every spike and logit;\n"
 "                        a difference exits with status 1\n"
 "    -q, --quiet         no progress output\n\n"

@@ -116,7 +116,71 @@ typedef struct sim {
 	int nwin;
 	sac_ref_out *out;
 	sac_err *e;
+	FILE *vcd;                /* trace, or NULL */
+	int64_t vcd_t;            /* last time written */
+	int64_t vcd_flight;       /* last NoC occupancy written */
 } sim;
+
+/* VCD trace (docs/ARCHITECTURE.md, "Traces"): per PE in use the running
+ * counts of spikes fired, packets sent and packets received; globally
+ * the step, the window and the flits in flight in the NoC.  Identifiers
+ * are "s<node>", "o<node>", "i<node>" and "T", "W", "F". */
+static void vcd_at(sim *S, int64_t t)
+{
+	if (t > S->vcd_t) {
+		fprintf(S->vcd, "#%lld\n", (long long)t);
+		S->vcd_t = t;
+	}
+}
+
+static void vcd_int(sim *S, char kind, int node, int64_t v)
+{
+	char bits[70];
+	int n = 0;
+	for (int b = 63; b >= 0; b--)
+		if ((v >> b) & 1 || n)
+			bits[n++] = (char)('0' + ((v >> b) & 1));
+	if (!n)
+		bits[n++] = '0';
+	bits[n] = 0;
+	if (node >= 0)
+		fprintf(S->vcd, "b%s %c%d\n", bits, kind, node);
+	else
+		fprintf(S->vcd, "b%s %c\n", bits, kind);
+}
+
+static void vcd_header(sim *S)
+{
+	FILE *f = S->vcd;
+	fprintf(f, "$date saccade simulator $end\n$version saccade %s $end\n"
+		   "$timescale 1 ns $end\n", SAC_VERSION_STRING);
+	fprintf(f, "$comment one time unit = one clock cycle of target '%s' $end\n",
+		S->t->name);
+	fprintf(f, "$scope module saccade $end\n");
+	fprintf(f, "$var wire 32 T step $end\n$var wire 32 W window $end\n"
+		   "$var wire 32 F noc_flits_in_flight $end\n");
+	for (int n = 0; n < S->m->npe; n++) {
+		int r = S->m->pe_region[n];
+		if (r < 0)
+			continue;
+		fprintf(f, "$scope module pe_%d_%d $end\n", n % S->m->mesh_w,
+			n / S->m->mesh_w);
+		fprintf(f, "$var wire 32 s%d spikes $end\n$var wire 32 o%d packets_out $end\n"
+			   "$var wire 32 i%d packets_in $end\n$upscope $end\n", n, n, n);
+	}
+	fprintf(f, "$upscope $end\n$enddefinitions $end\n#0\n$dumpvars\n");
+	vcd_int(S, 'T', -1, 0);
+	vcd_int(S, 'W', -1, 0);
+	vcd_int(S, 'F', -1, 0);
+	for (int n = 0; n < S->m->npe; n++)
+		if (S->m->pe_region[n] >= 0) {
+			vcd_int(S, 's', n, 0);
+			vcd_int(S, 'o', n, 0);
+			vcd_int(S, 'i', n, 0);
+		}
+	fprintf(f, "$end\n");
+	S->vcd_t = 0;
+}
 
 static int nomem(sim *S)
 {
@@ -260,6 +324,8 @@ static int emit(sim *S, pe_state *P, int li, int64_t gstep)
 	P->cnt.spike_writes++;
 	S->out->spike[P->L->node][gi] = (int32_t)gstep;
 	S->out->nspikes++;
+	if (S->vcd)
+		vcd_int(S, 's', P->r->pe, P->cnt.spikes);
 	int o = (int)(gi / ((size_t)nd->h * nd->w));
 	int y = (int)(gi / nd->w % nd->h), x = (int)(gi % nd->w);
 	return pool_spike(S, P, 0, o, y, x);
@@ -363,6 +429,10 @@ static int traffic(sim *S, const int *srcs, int nsrc, const int *sinks,
 				P->outpos++;
 				P->cnt.packets_out++;
 				P->cnt.active++;
+				if (S->vcd) {
+					vcd_at(S, now);
+					vcd_int(S, 'o', srcs[i], P->cnt.packets_out);
+				}
 			}
 		}
 		for (int i = 0; i < nsink; i++) {
@@ -372,6 +442,10 @@ static int traffic(sim *S, const int *srcs, int nsrc, const int *sinks,
 				continue;
 			sac_noc_pop(noc, sinks[i]);
 			int64_t c = apply(S, P, pk.payload, left);
+			if (S->vcd) {
+				vcd_at(S, now);
+				vcd_int(S, 'i', sinks[i], P->cnt.packets_in);
+			}
 			P->busy_until = now + c;
 			P->done_at = P->busy_until + pipeline;
 			P->cnt.active += c;
@@ -392,6 +466,14 @@ static int traffic(sim *S, const int *srcs, int nsrc, const int *sinks,
 			if (next_free != INT64_MAX && next_free > now + 1) {
 				sac_noc_skip(noc, next_free - now);
 				continue;
+			}
+		}
+		if (S->vcd) {
+			int64_t fl = sac_noc_in_flight(noc);
+			if (fl != S->vcd_flight) {
+				vcd_at(S, now);
+				vcd_int(S, 'F', -1, fl);
+				S->vcd_flight = fl;
 			}
 		}
 		sac_noc_cycle(noc);
@@ -585,7 +667,7 @@ int sac_sim_run(const sac_program *p, const float *input,
 		o = &dflt;
 	}
 	memset(st, 0, sizeof *st);
-	sim S = {.p = p, .g = p->g, .t = &p->t, .m = p->m, .e = e};
+	sim S = {.p = p, .g = p->g, .t = &p->t, .m = p->m, .e = e, .vcd = o->vcd};
 	const sac_map *m = p->m;
 	int rc = sac__int_out_init(p->g, SAC_REF_SIM, out, e);
 	if (rc)
@@ -630,6 +712,8 @@ int sac_sim_run(const sac_program *p, const float *input,
 		}
 		for (int k = 0; !rc && k < m->layer[0].count; k++)
 			rc = load_input(&S, &S.pe[S.lpes[k]], input);
+		if (!rc && S.vcd)
+			vcd_header(&S);
 	}
 	int *srcs = malloc(((size_t)m->nregions + 1) * sizeof *srcs);
 	int *sinks = malloc(((size_t)m->nregions + 1) * sizeof *sinks);
@@ -657,6 +741,11 @@ int sac_sim_run(const sac_program *p, const float *input,
 		}
 		int64_t wstart = sac_noc_now(S.noc);
 		for (int s = 0; !rc && s < S_w; s++, gstep++) {
+			if (S.vcd) {
+				vcd_at(&S, sac_noc_now(S.noc));
+				vcd_int(&S, 'T', -1, gstep);
+				vcd_int(&S, 'W', -1, w);
+			}
 			/* 1. traffic */
 			for (int i = 0; !rc && i < nsrc; i++) {
 				pe_state *P = &S.pe[srcs[i]];
@@ -730,6 +819,11 @@ int sac_sim_run(const sac_program *p, const float *input,
 		st->steps = total_steps;
 		st->spikes = out->nspikes;
 		energy(&S, st, st->cycles);
+		if (S.vcd) {
+			vcd_at(&S, st->cycles);
+			if (ferror(S.vcd))
+				rc = sac_errf(e, SAC_ERR_IO, "trace: write error");
+		}
 	}
 	free(srcs);
 	free(sinks);
