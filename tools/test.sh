@@ -62,4 +62,10 @@ if [ "${RUN_DISTCHECK:-0}" = 1 ]; then
 		exit 1
 	fi
 fi
+# One closing line that any reader understands: the tests of both builds.
+count() { # count FIELD: sum "# FIELD: n" over both builds' test-suite.log
+	cat build/test-suite.log build-asan/test-suite.log |
+		awk -v f="# $1:" '$1 " " $2 == f { n += $3 } END { print n + 0 }'
+}
 echo "==> all tests passed ($(( $(date +%s) - start ))s)"
+echo "tests: $(count PASS) passed, $(( $(count FAIL) + $(count ERROR) + $(count XPASS) )) failed, $(count SKIP) skipped"
