@@ -43,9 +43,9 @@ typedef struct ivc {
 } ivc;
 
 typedef struct router {
-	int64_t wake; /* nothing can happen before this cycle */
 	int nbuf;     /* flits in its input buffers (incl. on the way in) */
-	int active;   /* on the active list */
+	int pos;      /* index on the active list, -1 if not on it */
+	uint64_t vam, acm; /* input VCs (bit port * V + vc) in VA_WAIT, ACTIVE */
 	uint8_t rr_va[SAC_NOC_PORTS];  /* per output: next input VC to favour */
 	uint8_t rr_in[SAC_NOC_PORTS];  /* per input port: next VC */
 	uint8_t rr_out[SAC_NOC_PORTS]; /* per output: next input port */
@@ -72,11 +72,14 @@ struct sac_noc {
 	flit *fl;        /* nr * 5 * V * D */
 	int64_t *ret;    /* nr * 5 * V * D */
 	int *nb;         /* nr * 5: neighbour on each port, -1 at the edge */
+	int *nx, *ny;    /* coordinates of each node */
 	int *inj;        /* nr * out_fifo pool indices */
 	ejent *ej;       /* nr * in_fifo */
 	pkt *pool;
 	int *freep, nfree, npool;
-	int *act, nact;
+	int *act, nact;  /* active routers ... */
+	int64_t *wake;   /* ... and the cycle before which each can do nothing */
+	int *idle, nidle; /* routers that became idle this cycle */
 	sac_noc_router_stats *rs;
 	sac_noc_stats st;
 };
@@ -92,9 +95,9 @@ const char *sac_noc_port_name(int port)
 }
 
 /* XY: correct x first, then y; y grows southwards. */
-static int route(int w, int at, int dst)
+static int route(const sac_noc *n, int at, int dst)
 {
-	int x = at % w, y = at / w, dx = dst % w, dy = dst / w;
+	int x = n->nx[at], y = n->ny[at], dx = n->nx[dst], dy = n->ny[dst];
 	if (dx > x)
 		return SAC_NOC_E;
 	if (dx < x)
@@ -169,14 +172,18 @@ sac_noc *sac_noc_new(const sac_target *t, sac_err *e)
 	n->fl = calloc(nivc * n->D, sizeof *n->fl);
 	n->ret = calloc(nivc * n->D, sizeof *n->ret);
 	n->nb = malloc((size_t)n->nr * SAC_NOC_PORTS * sizeof *n->nb);
+	n->nx = malloc((size_t)n->nr * sizeof *n->nx);
+	n->ny = malloc((size_t)n->nr * sizeof *n->ny);
 	n->inj = malloc((size_t)n->nr * n->out_fifo * sizeof *n->inj);
 	n->ej = malloc((size_t)n->nr * n->in_fifo * sizeof *n->ej);
 	n->pool = malloc((size_t)n->npool * sizeof *n->pool);
 	n->freep = malloc((size_t)n->npool * sizeof *n->freep);
 	n->act = malloc((size_t)n->nr * sizeof *n->act);
+	n->wake = malloc((size_t)n->nr * sizeof *n->wake);
+	n->idle = malloc((size_t)n->nr * sizeof *n->idle);
 	n->rs = calloc(n->nr, sizeof *n->rs);
-	if (!n->r || !n->iv || !n->fl || !n->ret || !n->nb || !n->inj ||
-	    !n->ej || !n->pool || !n->freep || !n->act || !n->rs) {
+	if (!n->r || !n->iv || !n->fl || !n->ret || !n->nb || !n->nx || !n->ny || !n->inj ||
+	    !n->ej || !n->pool || !n->freep || !n->act || !n->wake || !n->idle || !n->rs) {
 		sac_noc_free(n);
 		sac_errf(e, SAC_ERR_NOMEM, "out of memory (noc, %d routers)",
 			 t->mesh_w * t->mesh_h);
@@ -185,11 +192,14 @@ sac_noc *sac_noc_new(const sac_target *t, sac_err *e)
 	for (int i = 0; i < n->nr; i++) {
 		int x = i % n->w, y = i / n->w, *nb = n->nb + i * SAC_NOC_PORTS;
 		nb[SAC_NOC_LOCAL] = i;
+		n->nx[i] = x;
+		n->ny[i] = y;
 		nb[SAC_NOC_N] = y > 0 ? i - n->w : -1;
 		nb[SAC_NOC_S] = y < n->h - 1 ? i + n->w : -1;
 		nb[SAC_NOC_E] = x < n->w - 1 ? i + 1 : -1;
 		nb[SAC_NOC_W] = x > 0 ? i - 1 : -1;
 		n->r[i].inj_vc = -1;
+		n->r[i].pos = -1;
 	}
 	/* Pop order of the free list: lowest index first (deterministic). */
 	for (int i = 0; i < n->npool; i++)
@@ -209,11 +219,15 @@ void sac_noc_free(sac_noc *n)
 	free(n->fl);
 	free(n->ret);
 	free(n->nb);
+	free(n->nx);
+	free(n->ny);
 	free(n->inj);
 	free(n->ej);
 	free(n->pool);
 	free(n->freep);
 	free(n->act);
+	free(n->wake);
+	free(n->idle);
 	free(n->rs);
 	free(n);
 }
@@ -221,12 +235,12 @@ void sac_noc_free(sac_noc *n)
 static void activate(sac_noc *n, int r, int64_t when)
 {
 	router *R = &n->r[r];
-	if (when < R->wake)
-		R->wake = when;
-	if (!R->active) {
-		R->active = 1;
-		R->wake = when;
-		n->act[n->nact++] = r;
+	if (R->pos < 0) {
+		R->pos = n->nact++;
+		n->act[R->pos] = r;
+		n->wake[R->pos] = when;
+	} else if (when < n->wake[R->pos]) {
+		n->wake[R->pos] = when;
 	}
 }
 
@@ -284,10 +298,14 @@ static inline int credits(sac_noc *n, ivc *c, int64_t cyc)
 
 /* Write a flit into input VC c of router r; a head reaching an IDLE VC
  * starts route computation at once (the route is ready rd cycles later). */
-static void write_flit(sac_noc *n, int r, ivc *c, int64_t t, int k, int seq)
+static void write_flit(sac_noc *n, int r, int p, int v, int64_t t, int k,
+		       int seq)
 {
+	ivc *c = IV(n, r, p, v);
 	assert(c->count < n->D);
-	int slot = (c->head + c->count) % n->D;
+	int slot = c->head + c->count;
+	if (slot >= n->D)
+		slot -= n->D;
 	n->fl[ivx(n, c) * n->D + slot] = (flit){t, k, seq};
 	c->count++;
 	n->r[r].nbuf++;
@@ -296,7 +314,8 @@ static void write_flit(sac_noc *n, int r, ivc *c, int64_t t, int k, int seq)
 		assert(c->count == 1 && seq == 0);
 		c->state = VA_WAIT;
 		c->t = t + n->rd;
-		c->out = (uint8_t)route(n->w, r, n->pool[k].p.dst);
+		c->out = (uint8_t)route(n, r, n->pool[k].p.dst);
+		n->r[r].vam |= (uint64_t)1 << (p * n->V + v);
 	}
 }
 
@@ -322,7 +341,7 @@ static void inject(sac_noc *n, int r, int64_t cyc)
 	ivc *c = IV(n, r, SAC_NOC_LOCAL, R->inj_vc);
 	if (!credits(n, c, cyc))
 		return;
-	write_flit(n, r, c, cyc, k, R->inj_seq);
+	write_flit(n, r, SAC_NOC_LOCAL, R->inj_vc, cyc, k, R->inj_seq);
 	n->st.flits_injected++;
 	if (R->inj_seq == 0)
 		n->st.packets_injected++;
@@ -351,27 +370,25 @@ static void vc_alloc(sac_noc *n, int r, int64_t cyc)
 {
 	router *R = &n->r[r];
 	ivc *base = IV(n, r, 0, 0);
-	int nreq[SAC_NOC_PORTS] = {0}, any = 0;
-	for (int i = 0; i < n->nv; i++)
-		if (base[i].state == VA_WAIT && base[i].t <= cyc) {
-			nreq[base[i].out]++;
+	uint64_t req[SAC_NOC_PORTS] = {0}, any = 0;
+	for (uint64_t m = R->vam; m; m &= m - 1) {
+		int i = __builtin_ctzll(m);
+		if (base[i].t <= cyc) {
+			req[base[i].out] |= (uint64_t)1 << i;
 			any = 1;
 		}
+	}
 	if (!any)
 		return;
 	for (int o = 0; o < SAC_NOC_PORTS; o++) {
 		ivc *dv = NULL;
-		if (o != SAC_NOC_LOCAL && nreq[o]) {
+		if (o != SAC_NOC_LOCAL && req[o]) {
 			int d = n->nb[r * SAC_NOC_PORTS + o];
 			assert(d >= 0);
 			dv = IV(n, d, opp[o], 0);
 		}
-		for (int k = 0, i = R->rr_va[o]; k < n->nv && nreq[o];
-		     k++, i = i + 1 == n->nv ? 0 : i + 1) {
-			if (base[i].state != VA_WAIT || base[i].t > cyc ||
-			    base[i].out != o)
-				continue;
-			int w = 0;
+		while (req[o]) {
+			int i = rr_pick(req[o], R->rr_va[o]), w = 0;
 			if (o == SAC_NOC_LOCAL) {
 				if (R->ej_n + R->ej_res >= n->in_fifo)
 					break;
@@ -386,8 +403,10 @@ static void vc_alloc(sac_noc *n, int r, int64_t cyc)
 			base[i].state = ACTIVE;
 			base[i].ovc = (uint8_t)w;
 			base[i].t = cyc + n->vd;
-			nreq[o]--;
-			R->rr_va[o] = (uint8_t)((i + 1) % n->nv);
+			req[o] &= ~((uint64_t)1 << i);
+			R->vam &= ~((uint64_t)1 << i);
+			R->acm |= (uint64_t)1 << i;
+			R->rr_va[o] = (uint8_t)(i + 1 == n->nv ? 0 : i + 1);
 		}
 	}
 }
@@ -404,7 +423,8 @@ static void traverse(sac_noc *n, int r, int p, int v, int64_t cyc)
 	c->head = c->head + 1 == n->D ? 0 : c->head + 1;
 	c->count--;
 	R->nbuf--;
-	n->ret[ivx(n, c) * n->D + (c->rhead + c->rn) % n->D] = cyc + n->cd;
+	int rs = c->rhead + c->rn;
+	n->ret[ivx(n, c) * n->D + (rs >= n->D ? rs - n->D : rs)] = cyc + n->cd;
 	c->rn++;
 	n->rs[r].xbar++;
 	n->rs[r].buf_reads++;
@@ -415,8 +435,10 @@ static void traverse(sac_noc *n, int r, int p, int v, int64_t cyc)
 		ivc *dc = IV(n, d, opp[o], c->ovc);
 		int64_t a = cyc + n->sd + n->xd + n->ld;
 		assert(dc->owned);
-		write_flit(n, d, dc, a, f.pkt, f.seq);
-		activate(n, d, a);
+		write_flit(n, d, opp[o], c->ovc, a, f.pkt, f.seq);
+		/* Wake the neighbour when the flit can first be acted on. */
+		activate(n, d, dc->count > 1 ? a : dc->state == VA_WAIT ? dc->t
+				   : a > dc->t ? a : dc->t);
 		n->st.link_flits++;
 		if (tail)
 			dc->owned = 0;
@@ -437,8 +459,8 @@ static void traverse(sac_noc *n, int r, int p, int v, int64_t cyc)
 			n->st.latency_sum += lat;
 			if (lat > n->st.latency_max)
 				n->st.latency_max = lat;
-			n->st.hops_sum += (uint64_t)(abs(P->p.src % n->w - P->p.dst % n->w) +
-						     abs(P->p.src / n->w - P->p.dst / n->w));
+			n->st.hops_sum += (uint64_t)(abs(n->nx[P->p.src] - n->nx[P->p.dst]) +
+						     abs(n->ny[P->p.src] - n->ny[P->p.dst]));
 		}
 	}
 	if (tail) {
@@ -447,10 +469,13 @@ static void traverse(sac_noc *n, int r, int p, int v, int64_t cyc)
 			flit *g = front(n, c);
 			assert(g->seq == 0);
 			c->state = VA_WAIT;
+			R->acm &= ~((uint64_t)1 << (p * n->V + v));
+			R->vam |= (uint64_t)1 << (p * n->V + v);
 			c->t = (g->t > cyc + 1 ? g->t : cyc + 1) + n->rd;
-			c->out = (uint8_t)route(n->w, r, n->pool[g->pkt].p.dst);
+			c->out = (uint8_t)route(n, r, n->pool[g->pkt].p.dst);
 		} else {
 			c->state = IDLE;
+			R->acm &= ~((uint64_t)1 << (p * n->V + v));
 		}
 	}
 }
@@ -462,34 +487,40 @@ static void traverse(sac_noc *n, int r, int p, int v, int64_t cyc)
 static void sw_alloc(sac_noc *n, int r, int64_t cyc)
 {
 	router *R = &n->r[r];
-	int win[SAC_NOC_PORTS];
-	uint64_t oreq[SAC_NOC_PORTS] = {0};
-	for (int p = 0; p < SAC_NOC_PORTS; p++) {
-		ivc *c = IV(n, r, p, 0);
-		uint64_t m = 0;
-		for (int v = 0; v < n->V; v++) {
-			if (c[v].state != ACTIVE || c[v].t > cyc || !c[v].count ||
-			    front(n, &c[v])->t > cyc)
-				continue;
-			int o = c[v].out;
-			if (o != SAC_NOC_LOCAL &&
-			    !credits(n, IV(n, n->nb[r * SAC_NOC_PORTS + o], opp[o],
-					   c[v].ovc), cyc))
-				continue;
-			m |= (uint64_t)1 << v;
-		}
-		if (m) {
-			win[p] = rr_pick(m, R->rr_in[p]);
-			oreq[c[win[p]].out] |= (uint64_t)1 << p;
-		}
-	}
-	for (int o = 0; o < SAC_NOC_PORTS; o++) {
-		if (!oreq[o])
+	ivc *base = IV(n, r, 0, 0);
+	uint64_t ready = 0;
+	for (uint64_t m = R->acm; m; m &= m - 1) {
+		int i = __builtin_ctzll(m);
+		ivc *c = &base[i];
+		if (c->t > cyc || !c->count || front(n, c)->t > cyc)
 			continue;
+		int o = c->out;
+		if (o != SAC_NOC_LOCAL &&
+		    !credits(n, IV(n, n->nb[r * SAC_NOC_PORTS + o], opp[o], c->ovc),
+			     cyc))
+			continue;
+		ready |= (uint64_t)1 << i;
+	}
+	if (!ready)
+		return;
+	int win[SAC_NOC_PORTS];
+	uint64_t vmask = ((uint64_t)1 << n->V) - 1;
+	unsigned oreq[SAC_NOC_PORTS] = {0}, outs = 0;
+	for (int p = 0; p < SAC_NOC_PORTS; p++) {
+		uint64_t m = (ready >> (p * n->V)) & vmask;
+		if (!m)
+			continue;
+		win[p] = rr_pick(m, R->rr_in[p]);
+		int o = base[p * n->V + win[p]].out;
+		oreq[o] |= 1u << p;
+		outs |= 1u << o;
+	}
+	for (; outs; outs &= outs - 1) {
+		int o = __builtin_ctz(outs);
 		int p = rr_pick(oreq[o], R->rr_out[o]);
 		traverse(n, r, p, win[p], cyc);
-		R->rr_out[o] = (uint8_t)((p + 1) % SAC_NOC_PORTS);
-		R->rr_in[p] = (uint8_t)((win[p] + 1) % n->V);
+		R->rr_out[o] = (uint8_t)(p + 1 == SAC_NOC_PORTS ? 0 : p + 1);
+		R->rr_in[p] = (uint8_t)(win[p] + 1 == n->V ? 0 : win[p] + 1);
 	}
 }
 
@@ -498,17 +529,19 @@ static void sw_alloc(sac_noc *n, int r, int64_t cyc)
  * Arrivals from neighbours lower wake through activate(). */
 static int64_t next_wake(sac_noc *n, int r, int64_t cyc)
 {
-	int64_t w = n->r[r].inj_n ? cyc + 1 : INT64_MAX;
-	ivc *c = IV(n, r, 0, 0);
-	for (int i = 0; i < n->nv; i++) {
-		int64_t t;
-		if (c[i].state == VA_WAIT)
-			t = c[i].t;
-		else if (c[i].state == ACTIVE && c[i].count) {
-			int64_t ft = front(n, &c[i])->t;
-			t = ft > c[i].t ? ft : c[i].t;
-		} else
-			continue;
+	router *R = &n->r[r];
+	ivc *base = IV(n, r, 0, 0);
+	int64_t w = R->inj_n ? cyc + 1 : INT64_MAX;
+	for (uint64_t m = R->vam | R->acm; m; m &= m - 1) {
+		ivc *c = &base[__builtin_ctzll(m)];
+		int64_t t = c->t;
+		if (c->state == ACTIVE) {
+			if (!c->count)
+				continue;
+			int64_t ft = front(n, c)->t;
+			if (ft > t)
+				t = ft;
+		}
 		if (t <= cyc)
 			return cyc + 1;
 		if (t < w)
@@ -524,23 +557,27 @@ void sac_noc_cycle(sac_noc *n)
 	 * cyc, so the snapshot of the list loses nothing. */
 	int na = n->nact;
 	for (int i = 0; i < na; i++) {
-		int r = n->act[i];
-		if (n->r[r].wake > cyc)
+		if (n->wake[i] > cyc)
 			continue;
+		int r = n->act[i];
 		inject(n, r, cyc);
 		vc_alloc(n, r, cyc);
 		sw_alloc(n, r, cyc);
-		n->r[r].wake = next_wake(n, r, cyc);
+		n->wake[i] = next_wake(n, r, cyc);
+		if (!n->r[r].nbuf && !n->r[r].inj_n)
+			n->idle[n->nidle++] = r;
 	}
-	int k = 0;
-	for (int i = 0; i < n->nact; i++) {
-		int r = n->act[i];
-		if (n->r[r].nbuf || n->r[r].inj_n)
-			n->act[k++] = r;
-		else
-			n->r[r].active = 0;
+	/* Swap-remove the idle: the list order never matters (above). */
+	while (n->nidle) {
+		router *R = &n->r[n->idle[--n->nidle]];
+		if (R->nbuf || R->inj_n)
+			continue; /* a neighbour sent it a flit meanwhile */
+		int i = R->pos, last = n->act[--n->nact];
+		n->act[i] = last;
+		n->wake[i] = n->wake[n->nact];
+		n->r[last].pos = i;
+		R->pos = -1;
 	}
-	n->nact = k;
 	n->now = cyc + 1;
 }
 

@@ -29,7 +29,7 @@ extern "C" {
  * input port d receives from it. */
 enum { SAC_NOC_LOCAL, SAC_NOC_N, SAC_NOC_E, SAC_NOC_S, SAC_NOC_W, SAC_NOC_PORTS };
 
-#define SAC_NOC_MAX_VCS 32
+#define SAC_NOC_MAX_VCS 12 /* 5 ports x 12 VCs fit a 64-bit mask */
 
 typedef struct sac_packet {
 	int src, dst;       /* node ids */
