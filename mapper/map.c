@@ -171,9 +171,8 @@ static int partition(sac_map *m, const sac_graph *g, const sac_target *t,
 	const char *what = L->kind == SAC_HW_INPUT ? "input" : "layer";
 	if (wpc > t->pe.weight_bytes)
 		return sac_errf(e, SAC_ERR_CAPACITY,
-			"%s: %s '%s': one output channel needs %lld bytes of weights (fan-in %lld), but a PE's weight SRAM holds %d bytes",
-			g->path, what, nd->name, (long long)wpc, (long long)wpc,
-			t->pe.weight_bytes);
+			"%s: %s '%s': one output channel needs %lld bytes of weights (one int8 weight per input it sees), but a PE's weight SRAM holds %d bytes",
+			g->path, what, nd->name, (long long)wpc, t->pe.weight_bytes);
 	if ((int64_t)ps * W > t->pe.neurons)
 		return sac_errf(e, SAC_ERR_CAPACITY,
 			"%s: %s '%s': the smallest region (one channel, %d row%s of %d neurons%s) needs %lld neurons, but a PE holds %d",

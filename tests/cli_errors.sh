@@ -226,6 +226,52 @@ expect zoo-input-too-small 1 "multiples of 4" \
 expect zoo-bad-input-spec 2 "4x64" \
 	"$SAC" zoo tnas-er --genome see --input 4x64 -o "$TMP/z"
 
+# Images, targets and the simulator.
+TGT=${abs_top_srcdir:-.}/examples/targets
+printf 'saccade-target: 1\nmesh: [2, 2\n' >"$TMP/bad-syntax.yaml"
+expect target-syntax 1 "bad-syntax\.yaml:3:1:" \
+	"$SAC" compile "$TMP/base/model.yaml" --weights "$TMP/base/weights.npz" \
+	--target "$TMP/bad-syntax.yaml" -o "$TMP/x.sac"
+printf 'saccade-target: 1\npe:\n  lanes: 0\n' >"$TMP/bad-lanes.yaml"
+expect target-range 1 "bad-lanes\.yaml:3:10:.*lanes" \
+	"$SAC" compile "$TMP/base/model.yaml" --weights "$TMP/base/weights.npz" \
+	--target "$TMP/bad-lanes.yaml" -o "$TMP/x.sac"
+printf 'saccade-target: 1\nmesh: [1, 1]\n' >"$TMP/one-pe.yaml"
+expect compile-does-not-fit 1 "the model needs [0-9]+ PEs .*1x1 mesh" \
+	"$SAC" compile "$TMP/base/model.yaml" --weights "$TMP/base/weights.npz" \
+	--target "$TMP/one-pe.yaml" -o "$TMP/x.sac"
+printf 'saccade-target: 1\npe:\n  weight_kib: 1\n' >"$TMP/small-sram.yaml"
+expect compile-weights-do-not-fit 1 "layer '[^']+': one output channel needs [0-9]+ bytes" \
+	"$SAC" compile "$TMP/base/model.yaml" --weights "$TMP/base/weights.npz" \
+	--target "$TMP/small-sram.yaml" -o "$TMP/x.sac"
+expect compile-missing-output 2 "-o NET\.sac" \
+	"$SAC" compile "$TMP/base/model.yaml" --weights "$TMP/base/weights.npz"
+if "$SAC" compile "$TMP/base/model.yaml" --weights "$TMP/base/weights.npz" \
+	--target "$TGT/yoso.yaml" -o "$TMP/good.sac" >/dev/null 2>"$TMP/err"; then
+	head -c 100 "$TMP/good.sac" >"$TMP/trunc.sac"
+	expect sim-truncated-image 1 "trunc\.sac.*truncated" \
+		"$SAC" sim "$TMP/trunc.sac" --input "$TMP/base/sample.npy"
+	printf 'not an image at all, just text\n' >"$TMP/text.sac"
+	expect sim-not-an-image 1 "text\.sac.*not a Saccade image" \
+		"$SAC" sim "$TMP/text.sac" --input "$TMP/base/sample.npy"
+	cp "$TMP/good.sac" "$TMP/flip.sac"
+	printf '\x55' | dd of="$TMP/flip.sac" bs=1 seek=300 conv=notrunc 2>/dev/null
+	expect sim-corrupt-image 1 "flip\.sac.*CRC" \
+		"$SAC" sim "$TMP/flip.sac" --input "$TMP/base/sample.npy"
+	expect map-truncated-image 1 "trunc\.sac.*truncated" "$SAC" map "$TMP/trunc.sac"
+	expect sim-missing-input 2 "--input" "$SAC" sim "$TMP/good.sac"
+	"$SAC" events synth --seed 1 --class happiness -o "$TMP/ev.npy" >/dev/null &&
+		"$SAC" events frames "$TMP/ev.npy" --size 8x8 -o "$TMP/x8.npy" >/dev/null
+	expect sim-input-shape 1 "x8\.npy: .*expects \[4, 16, 16\]" \
+		"$SAC" sim "$TMP/good.sac" --input "$TMP/x8.npy"
+	expect sim-index-range 1 "index 99 is out of range" \
+		"$SAC" sim "$TMP/good.sac" --input "$TMP/base/sample.npy" --index 99
+else
+	echo "FAIL compile of the base model: $(cat "$TMP/err")"
+	fail=$((fail + 1))
+	failed+=("compile-base")
+fi
+
 if [ $skip -gt 0 ]; then
 	echo "$pass passed, $fail failed, $skip skipped"
 else
