@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# bench.sh: `make bench`: speed and memory of the simulator (and of the
+# reference executors) on the canonical TNAS-ER network (genome see,
+# 4x64x64) on the default target, for both micro-architectures.
+#
+# Prints, per micro-architecture: simulated latency and energy, wall time
+# per inference (median of the runs), simulated cycles per wall second,
+# synaptic events per wall second and peak resident memory.  Timing is
+# measured here and reported in docs/RESULTS.md; no test asserts it.
+# Usage: tools/bench.sh [BUILD_DIR] (default: the current directory).
+set -euo pipefail
+B=${1:-.}
+SAC=$B/saccade
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+RUNS=${BENCH_RUNS:-3}
+[ -x "$SAC" ] || { echo "bench: $SAC not found; build first" >&2; exit 1; }
+TIME=/usr/bin/time
+[ -x "$TIME" ] || { echo "bench: $TIME not found (Debian package 'time')" >&2; exit 1; }
+W=$(mktemp -d "${TMPDIR:-/tmp}/sac_bench.XXXXXX")
+trap 'rm -rf "$W"' EXIT
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+echo "saccade: $("$SAC" --version)"
+"$SAC" zoo tnas-er --genome see -o "$W/see" >/dev/null
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+for u in ramp event; do
+	"$SAC" compile "$W/see/model.yaml" --weights "$W/see/weights.npz" \
+		--target "$SRC/examples/targets/yoso.yaml" --uarch $u -o "$W/see-$u.sac" >/dev/null
+	: >"$W/times"
+	for r in $(seq "$RUNS"); do
+		"$TIME" -f "%e %M" -o "$W/t" "$SAC" sim "$W/see-$u.sac" \
+			--input "$W/see/sample.npy" --index 0 --quiet \
+			--report "$W/r.json" >/dev/null
+		cat "$W/t" >>"$W/times"
+	done
+	wall=$(cut -d' ' -f1 "$W/times" | median)
+	mem=$(cut -d' ' -f2 "$W/times" | sort -g | tail -n 1)
+	/usr/bin/python3 - "$W/r.json" "$wall" "$mem" "$u" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+wall, mem, u = float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+cyc = r["latency"]["cycles"]; syn = r["activity"]["synaptic_ops"]
+print(f"sim {u:5}: latency {cyc} cycles = {r['latency']['ms']:.2f} ms, "
+      f"energy {r['energy_mj']['total']:.3f} mJ | wall {wall:.2f} s/inference, "
+      f"{cyc / wall / 1e6:.2f} M cycles/s, {syn / wall / 1e6:.1f} M synaptic events/s, "
+      f"peak RSS {mem / 1024:.0f} MiB")
+PY
+done
+
+for m in float int ttfs; do
+	"$TIME" -f "%e %M" -o "$W/t" "$SAC" ref "$W/see/model.yaml" \
+		--weights "$W/see/weights.npz" --input "$W/see/sample.npy" --index 0 \
+		--mode $m >/dev/null
+	echo "ref $m (incl. load$( [ $m = float ] || echo ', calibration on 16 inputs' )): $(cut -d' ' -f1 "$W/t") s, peak RSS $(( $(cut -d' ' -f2 "$W/t") / 1024 )) MiB"
+done
