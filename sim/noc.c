@@ -14,10 +14,11 @@
  *
  * Invariants (asserted): per input VC, flits + pending credits <= depth;
  * an IDLE VC is empty; the front flit of a non-IDLE VC belongs to the packet
- * the state describes; a router is on the active list while it has flits
- * in its buffers or packets in its injection queue; every pending packet
- * occupies one pool entry.  Speed: only active routers whose `wake` cycle
- * has come are visited, and the per-cycle path never allocates. */
+ * the state describes; a router is on the timing wheel exactly while it
+ * has flits in its buffers or packets in its injection queue; every live
+ * packet occupies one pool entry.  Speed: a router is visited only in the
+ * cycles it could act in (the wheel holds each busy router at the next
+ * such cycle), and the per-cycle path never allocates. */
 #include <assert.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,7 +45,6 @@ typedef struct ivc {
 
 typedef struct router {
 	int nbuf;     /* flits in its input buffers (incl. on the way in) */
-	int pos;      /* index on the active list, -1 if not on it */
 	uint64_t vam, acm; /* input VCs (bit port * V + vc) in VA_WAIT, ACTIVE */
 	uint8_t rr_va[SAC_NOC_PORTS];  /* per output: next input VC to favour */
 	uint8_t rr_in[SAC_NOC_PORTS];  /* per input port: next VC */
@@ -77,9 +77,11 @@ struct sac_noc {
 	ejent *ej;       /* nr * in_fifo */
 	pkt *pool;
 	int *freep, nfree, npool;
-	int *act, nact;  /* active routers ... */
-	int64_t *wake;   /* ... and the cycle before which each can do nothing */
-	int *idle, nidle; /* routers that became idle this cycle */
+	/* Timing wheel: a busy router waits, in the doubly linked list of
+	 * slot (cycle & wmask), for the next cycle it could act in. */
+	int *slot, wmask, *snext, *sprev;
+	int64_t *sat;    /* the cycle a router is scheduled for, or INT64_MAX */
+	int nsched;
 	sac_noc_router_stats *rs;
 	sac_noc_stats st;
 };
@@ -178,12 +180,19 @@ sac_noc *sac_noc_new(const sac_target *t, sac_err *e)
 	n->ej = malloc((size_t)n->nr * n->in_fifo * sizeof *n->ej);
 	n->pool = malloc((size_t)n->npool * sizeof *n->pool);
 	n->freep = malloc((size_t)n->npool * sizeof *n->freep);
-	n->act = malloc((size_t)n->nr * sizeof *n->act);
-	n->wake = malloc((size_t)n->nr * sizeof *n->wake);
-	n->idle = malloc((size_t)n->nr * sizeof *n->idle);
+	/* A router is never scheduled further ahead than a flit's trip
+	 * through a link into the next router's VC allocation. */
+	int span = n->sd + n->xd + n->ld + n->rd + n->vd + 2, wsz = 1;
+	while (wsz < span)
+		wsz *= 2;
+	n->wmask = wsz - 1;
+	n->slot = malloc((size_t)wsz * sizeof *n->slot);
+	n->snext = malloc((size_t)n->nr * sizeof *n->snext);
+	n->sprev = malloc((size_t)n->nr * sizeof *n->sprev);
+	n->sat = malloc((size_t)n->nr * sizeof *n->sat);
 	n->rs = calloc(n->nr, sizeof *n->rs);
 	if (!n->r || !n->iv || !n->fl || !n->ret || !n->nb || !n->nx || !n->ny || !n->inj ||
-	    !n->ej || !n->pool || !n->freep || !n->act || !n->wake || !n->idle || !n->rs) {
+	    !n->ej || !n->pool || !n->freep || !n->slot || !n->snext || !n->sprev || !n->sat || !n->rs) {
 		sac_noc_free(n);
 		sac_errf(e, SAC_ERR_NOMEM, "out of memory (noc, %d routers)",
 			 t->mesh_w * t->mesh_h);
@@ -199,8 +208,10 @@ sac_noc *sac_noc_new(const sac_target *t, sac_err *e)
 		nb[SAC_NOC_E] = x < n->w - 1 ? i + 1 : -1;
 		nb[SAC_NOC_W] = x > 0 ? i - 1 : -1;
 		n->r[i].inj_vc = -1;
-		n->r[i].pos = -1;
+		n->sat[i] = INT64_MAX;
 	}
+	for (int i = 0; i <= n->wmask; i++)
+		n->slot[i] = -1;
 	/* Pop order of the free list: lowest index first (deterministic). */
 	for (int i = 0; i < n->npool; i++)
 		n->freep[i] = n->npool - 1 - i;
@@ -225,23 +236,39 @@ void sac_noc_free(sac_noc *n)
 	free(n->ej);
 	free(n->pool);
 	free(n->freep);
-	free(n->act);
-	free(n->wake);
-	free(n->idle);
+	free(n->slot);
+	free(n->snext);
+	free(n->sprev);
+	free(n->sat);
 	free(n->rs);
 	free(n);
 }
 
+/* Make sure router r is visited no later than cycle `when`. */
 static void activate(sac_noc *n, int r, int64_t when)
 {
-	router *R = &n->r[r];
-	if (R->pos < 0) {
-		R->pos = n->nact++;
-		n->act[R->pos] = r;
-		n->wake[R->pos] = when;
-	} else if (when < n->wake[R->pos]) {
-		n->wake[R->pos] = when;
+	int64_t at = n->sat[r];
+	if (when >= at)
+		return;
+	assert(when >= n->now && when - n->now <= n->wmask);
+	if (at != INT64_MAX) { /* unlink from the later slot */
+		int p = n->sprev[r], q = n->snext[r];
+		if (p >= 0)
+			n->snext[p] = q;
+		else
+			n->slot[at & n->wmask] = q;
+		if (q >= 0)
+			n->sprev[q] = p;
+	} else {
+		n->nsched++;
 	}
+	int *h = &n->slot[when & n->wmask];
+	n->sprev[r] = -1;
+	n->snext[r] = *h;
+	if (*h >= 0)
+		n->sprev[*h] = r;
+	*h = r;
+	n->sat[r] = when;
 }
 
 int sac_noc_send(sac_noc *n, const sac_packet *p)
@@ -370,19 +397,21 @@ static void vc_alloc(sac_noc *n, int r, int64_t cyc)
 {
 	router *R = &n->r[r];
 	ivc *base = IV(n, r, 0, 0);
-	uint64_t req[SAC_NOC_PORTS] = {0}, any = 0;
+	uint64_t req[SAC_NOC_PORTS];
+	unsigned outs = 0;
 	for (uint64_t m = R->vam; m; m &= m - 1) {
-		int i = __builtin_ctzll(m);
+		int i = __builtin_ctzll(m), o = base[i].out;
 		if (base[i].t <= cyc) {
-			req[base[i].out] |= (uint64_t)1 << i;
-			any = 1;
+			if (!(outs & 1u << o))
+				req[o] = 0;
+			req[o] |= (uint64_t)1 << i;
+			outs |= 1u << o;
 		}
 	}
-	if (!any)
-		return;
-	for (int o = 0; o < SAC_NOC_PORTS; o++) {
+	for (; outs; outs &= outs - 1) {
+		int o = __builtin_ctz(outs);
 		ivc *dv = NULL;
-		if (o != SAC_NOC_LOCAL && req[o]) {
+		if (o != SAC_NOC_LOCAL) {
 			int d = n->nb[r * SAC_NOC_PORTS + o];
 			assert(d >= 0);
 			dv = IV(n, d, opp[o], 0);
@@ -503,6 +532,15 @@ static void sw_alloc(sac_noc *n, int r, int64_t cyc)
 	}
 	if (!ready)
 		return;
+	if (!(ready & (ready - 1))) {
+		/* One requester: it wins both stages (the common case). */
+		int i = __builtin_ctzll(ready), p = i / n->V, v = i - p * n->V;
+		int o = base[i].out;
+		traverse(n, r, p, v, cyc);
+		R->rr_out[o] = (uint8_t)(p + 1 == SAC_NOC_PORTS ? 0 : p + 1);
+		R->rr_in[p] = (uint8_t)(v + 1 == n->V ? 0 : v + 1);
+		return;
+	}
 	int win[SAC_NOC_PORTS];
 	uint64_t vmask = ((uint64_t)1 << n->V) - 1;
 	unsigned oreq[SAC_NOC_PORTS] = {0}, outs = 0;
@@ -553,30 +591,22 @@ static int64_t next_wake(sac_noc *n, int r, int64_t cyc)
 void sac_noc_cycle(sac_noc *n)
 {
 	int64_t cyc = n->now;
-	/* Routers activated during this cycle get flits stamped later than
-	 * cyc, so the snapshot of the list loses nothing. */
-	int na = n->nact;
-	for (int i = 0; i < na; i++) {
-		if (n->wake[i] > cyc)
-			continue;
-		int r = n->act[i];
+	/* Detach this cycle's list: visits schedule routers strictly later
+	 * (flits they send are stamped later than cyc), and the order of the
+	 * visits within a cycle cannot change the result (see the top). */
+	int *h = &n->slot[cyc & n->wmask], r = *h;
+	*h = -1;
+	while (r >= 0) {
+		int next = n->snext[r];
+		assert(n->sat[r] == cyc);
+		n->sat[r] = INT64_MAX;
+		n->nsched--;
 		inject(n, r, cyc);
 		vc_alloc(n, r, cyc);
 		sw_alloc(n, r, cyc);
-		n->wake[i] = next_wake(n, r, cyc);
-		if (!n->r[r].nbuf && !n->r[r].inj_n)
-			n->idle[n->nidle++] = r;
-	}
-	/* Swap-remove the idle: the list order never matters (above). */
-	while (n->nidle) {
-		router *R = &n->r[n->idle[--n->nidle]];
-		if (R->nbuf || R->inj_n)
-			continue; /* a neighbour sent it a flit meanwhile */
-		int i = R->pos, last = n->act[--n->nact];
-		n->act[i] = last;
-		n->wake[i] = n->wake[n->nact];
-		n->r[last].pos = i;
-		R->pos = -1;
+		if (n->r[r].nbuf || n->r[r].inj_n)
+			activate(n, r, next_wake(n, r, cyc));
+		r = next;
 	}
 	n->now = cyc + 1;
 }
@@ -630,7 +660,7 @@ int sac_noc_busy(const sac_noc *n)
 
 void sac_noc_skip(sac_noc *n, int64_t cycles)
 {
-	assert(n->inflight == 0 && cycles >= 0);
+	assert(n->inflight == 0 && n->nsched == 0 && cycles >= 0);
 	n->now += cycles;
 }
 
