@@ -37,8 +37,6 @@ int cli_map(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return usage_err("map", "expected one NET.sac", NULL);
-	if (svg)
-		return cli_fail("map", "--svg is not implemented yet");
 	sac_program p;
 	sac_err e = {0};
 	if (sac_program_load(argv[optind], &p, &e))
@@ -46,8 +44,28 @@ int cli_map(int argc, char **argv)
 	printf("image %s: model %s on target %s (%s)\n", argv[optind], p.g->name,
 	       p.t.name, sac_uarch_name(p.t.uarch));
 	sac_map_print(p.m, p.g, stdout);
+	int rc = 0;
+	if (svg) {
+		char msg[2200];
+		FILE *f = fopen(svg, "w");
+		if (!f) {
+			snprintf(msg, sizeof msg, "cannot create %s: %s", svg, strerror(errno));
+			rc = cli_fail("map", msg);
+		} else {
+			int w = sac_map_svg(p.m, p.g, f, &e);
+			/* fclose flushes: a full disk may only show here. */
+			if (fclose(f) && !w)
+				w = sac_errf(&e, SAC_ERR_IO, "%s", strerror(errno));
+			if (w) {
+				snprintf(msg, sizeof msg, "cannot write %s: %s", svg, e.msg);
+				rc = cli_fail("map", msg);
+			} else {
+				printf("wrote %s\n", svg);
+			}
+		}
+	}
 	sac_program_free(&p);
-	return 0;
+	return rc;
 }
 
 void cli_map_help(FILE *f)
@@ -56,14 +74,23 @@ void cli_map_help(FILE *f)
 "NAME\n"
 "    saccade map - print the PE map of an image\n\n"
 "SYNOPSIS\n"
-"    saccade map NET.sac\n\n"
+"    saccade map NET.sac [--svg MAP.svg]\n\n"
 "DESCRIPTION\n"
 "    Prints one line per PE in use: its mesh position (x,y), the layer, the\n"
 "    kind (input, spiking, readout), the channel range and rows of the\n"
 "    layer's output it holds, its neurons, weight bytes and outgoing routes;\n"
 "    then the hop-weighted traffic of the placement against the baseline.\n\n"
+"OPTIONS\n"
+"    --svg MAP.svg\n"
+"        Also draw the map as a self-contained SVG picture: one square per\n"
+"        PE at its mesh position (y = 0 at the top), coloured by layer and\n"
+"        labelled Ln with its channel and row range (hover for details);\n"
+"        unused PEs are grey.  Between neighbours, one arrow per direction\n"
+"        whose width and shade grow with the link's traffic: the dense\n"
+"        spike estimate of every route whose XY path crosses it.  A legend\n"
+"        lists the layers and the traffic scale.\n\n"
 "EXIT STATUS\n"
-"    0 success, 1 bad image, 2 bad usage.\n");
+"    0 success, 1 bad image or SVG not written, 2 bad usage.\n");
 }
 
 static void progress(void *ctx, int64_t step, int64_t steps, int64_t cycle)

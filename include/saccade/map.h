@@ -88,6 +88,12 @@ int sac_map_pool_chain(const sac_graph *g, const sac_hwlayer *L, int *pools);
 int sac_map_hops(const sac_map *m, int a, int b);
 /* Print the PE map as a table. */
 void sac_map_print(const sac_map *m, const sac_graph *g, FILE *out);
+/* Draw the PE map as a self-contained SVG picture: one square per mesh
+ * node coloured by hardware layer (unused PEs grey), both directed links
+ * between neighbours scaled by their traffic (route.traffic summed along
+ * each route's XY path, so the links sum to m->cost), a legend and a
+ * title.  Deterministic.  SAC_ERR_IO if writing out fails. */
+int sac_map_svg(const sac_map *m, const sac_graph *g, FILE *out, sac_err *e);
 
 #ifdef __cplusplus
 }
