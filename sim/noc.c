@@ -168,7 +168,15 @@ sac_noc *sac_noc_new(const sac_target *t, sac_err *e)
 	size_t nivc = (size_t)n->nr * n->nv;
 	/* A live packet is in an injection queue, has a flit in a buffer, or
 	 * holds an ejection slot. */
-	n->npool = n->nr * (n->in_fifo + n->out_fifo) + (int)(nivc * n->D);
+	size_t npool = (size_t)n->nr * (n->in_fifo + n->out_fifo) + nivc * n->D;
+	if (npool > (size_t)INT32_MAX / 2) {
+		sac_errf(e, SAC_ERR_RANGE,
+			 "%s: mesh %dx%d with %d VCs of %d flits is too large",
+			 t->name[0] ? t->name : "target", n->w, n->h, n->V, n->D);
+		free(n);
+		return NULL;
+	}
+	n->npool = (int)npool;
 	n->r = calloc(n->nr, sizeof *n->r);
 	n->iv = calloc(nivc, sizeof *n->iv);
 	n->fl = calloc(nivc * n->D, sizeof *n->fl);

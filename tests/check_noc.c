@@ -37,9 +37,9 @@ static sac_noc *mk(const sac_target *t)
 	return n;
 }
 
-/* Delay settings: defaults; no RC/VA stage, shallow buffers; slow and
+/* Settings: defaults; no RC/VA stage, shallow buffers; slow and
  * credit-starved with one VC (multi-flit packets then stall on credits,
- * which the recurrence must predict). */
+ * which the recurrence must predict); everything minimal; the most VCs. */
 static void delays(sac_target *t, int set)
 {
 	sac_noc_params *q = &t->noc;
@@ -51,6 +51,15 @@ static void delays(sac_target *t, int set)
 		q->route_delay = 2, q->vc_delay = 1, q->switch_delay = 1;
 		q->xbar_delay = 2, q->link_delay = 3, q->credit_delay = 2;
 		q->buffer_depth = 3, q->vcs = 1;
+	} else if (set == 3) { /* everything minimal */
+		q->route_delay = 0, q->vc_delay = 0, q->switch_delay = 1;
+		q->xbar_delay = 1, q->link_delay = 1, q->credit_delay = 1;
+		q->buffer_depth = 1, q->vcs = 1;
+		t->pe.in_fifo = 1, t->pe.out_fifo = 1;
+	} else if (set == 4) { /* the most VCs, long credit loop */
+		q->vcs = SAC_NOC_MAX_VCS, q->buffer_depth = 2;
+		q->credit_delay = 5, q->link_delay = 2;
+		t->pe.in_fifo = 3, t->pe.out_fifo = 2;
 	}
 }
 
@@ -66,7 +75,7 @@ START_TEST(test_zero_load)
 	static const int sizes[][2] = {{2, 2}, {3, 3}, {4, 4}, {3, 2}};
 	static const int lens[] = {1, 4, 9};
 	for (int sz = 0; sz < 4; sz++)
-		for (int set = 0; set < 3; set++)
+		for (int set = 0; set < 5; set++)
 			for (int li = 0; li < 3; li++) {
 				sac_target t;
 				target(&t, sizes[sz][0], sizes[sz][1]);
@@ -250,6 +259,10 @@ START_TEST(test_conservation)
 	run(&d, NULL, NULL);
 	traffic e = {6, 1, 0, 2, 1000, 0.5, 1.0, -1, 0};
 	run(&e, NULL, NULL);
+	traffic f = {4, 3, 3, 4, 2000, 0.5, 0.5, -1, 0};
+	run(&f, NULL, NULL);
+	traffic g = {3, 3, 4, 7, 2000, 0.6, 0.4, -1, 0};
+	run(&g, NULL, NULL);
 }
 END_TEST
 
