@@ -405,6 +405,38 @@ START_TEST(test_errors)
 }
 END_TEST
 
+START_TEST(test_saturation)
+{
+	/* Every node offers a packet every cycle: the accepted throughput of
+	 * later intervals stays at the level of earlier ones (no collapse),
+	 * and the network never stalls. */
+	sac_target t;
+	target(&t, 4, 4);
+	sac_noc *n = mk(&t);
+	uint64_t seed = 12345, prev = 0, got[3] = {0};
+	for (int c = 0; c < 12000; c++) {
+		for (int i = 0; i < 16; i++) {
+			sac_packet p = {i, (int)(rng(&seed) % 16), 2, 0, -1, 0};
+			sac_noc_send(n, &p);
+			if (sac_noc_peek(n, i, NULL))
+				sac_noc_pop(n, i);
+		}
+		sac_noc_cycle(n);
+		ck_assert(!sac_noc_stalled(n, 100, NULL, 0));
+		if (c % 4000 == 3999) {
+			uint64_t f = sac_noc_get_stats(n)->flits_ejected;
+			got[c / 4000] = f - prev;
+			prev = f;
+		}
+	}
+	/* 4 x 4, uniform: the bisection limits a node to 0.5 flits/cycle. */
+	double r1 = got[1] / 4000.0 / 16, r2 = got[2] / 4000.0 / 16;
+	ck_assert_msg(r1 > 0.2 && r1 <= 0.5, "throughput %g", r1);
+	ck_assert_msg(r2 > 0.95 * r1 && r2 < 1.05 * r1, "%g then %g", r1, r2);
+	sac_noc_free(n);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("noc");
@@ -415,6 +447,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_hotspot);
 	tcase_add_test(tc, test_determinism);
 	tcase_add_test(tc, test_backpressure);
+	tcase_add_test(tc, test_saturation);
 	tcase_add_test(tc, test_skip);
 	tcase_add_test(tc, test_errors);
 	suite_add_tcase(s, tc);
