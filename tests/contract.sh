@@ -38,6 +38,23 @@ for x, y in zip(a["samples"], b["samples"]):
     assert x["class"] == y["class"] and x["spikes"] == y["spikes"]
 PYEOF
 	check "$genome: int and ttfs JSON logits identical" $?
+	# The same integer network read back from a compiled image.
+	if [ "$genome" = 5s-33 ]; then
+		"$SACCADE" compile "$d/model.yaml" --weights "$d/weights.npz" \
+			--target "${abs_top_srcdir:-.}/examples/targets/small.yaml" \
+			-o "$d/net.sac" >/dev/null &&
+		c=$("$SACCADE" ref "$d/net.sac" --input "$d/sample.npy" --mode int --json)
+		if [ $? -ne 0 ]; then check "$genome: ref on the image" 1; continue; fi
+		"$PY" - "$a" "$c" <<'PYEOF'
+import json, sys
+a, c = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+assert [x["int_logits"] for x in a["samples"]] == [x["int_logits"] for x in c["samples"]]
+PYEOF
+		check "$genome: ref on the image == ref on the model" $?
+		out=$("$SACCADE" sim "$d/net.sac" --input "$d/sample.npy" --index 3 --check --quiet)
+		echo "$out" | grep -q "simulator vs ref-int: identical"
+		check "$genome: saccade sim --check" $?
+	fi
 done
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
