@@ -71,7 +71,7 @@ static const field fields[] = {
 	INT("pe", "pipeline", "pe.pipeline", pe.pipeline, 1, 64),
 	{"noc", "flit_bits", "noc.flit_bits", OFF(noc.flit_bits), K_POW2, 16,
 	 256, 1},
-	INT("noc", "vcs", "noc.vcs", noc.vcs, 1, 16),
+	INT("noc", "vcs", "noc.vcs", noc.vcs, 1, 12),
 	INT("noc", "buffer_depth", "noc.buffer_depth", noc.buffer_depth, 1,
 	    256),
 	INT("noc", "route_delay", "noc.route_delay", noc.route_delay, 0, 1024),

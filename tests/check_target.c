@@ -248,7 +248,7 @@ START_TEST(test_bad_files)
 	bad(V "pe: {weight_kib: 0}\n", SAC_ERR_RANGE, "'pe.weight_kib' = 0 is out of range [1, 16384]", NULL);
 	bad(V "pe: {weight_width: 3}\n", SAC_ERR_RANGE,
 	    "'pe.weight_width' = 3 must be a power of two in [1, 64]", NULL);
-	bad(V "noc: {vcs: 17}\n", SAC_ERR_RANGE, "t.yaml:2:12: 'noc.vcs' = 17 is out of range [1, 16]", NULL);
+	bad(V "noc: {vcs: 13}\n", SAC_ERR_RANGE, "t.yaml:2:12: 'noc.vcs' = 13 is out of range [1, 12]", NULL);
 	bad(V "noc: {buffer_depth: 0}\n", SAC_ERR_RANGE, "'noc.buffer_depth' = 0 is out of range [1, 256]", NULL);
 	bad(V "noc: {buffer_depth: 257}\n", SAC_ERR_RANGE, "'noc.buffer_depth' = 257 is out of range [1, 256]", NULL);
 	bad(V "noc: {flit_bits: 48}\n", SAC_ERR_RANGE,
@@ -276,7 +276,7 @@ START_TEST(test_check_struct)
 	sac_target_default(&t);
 	t.noc.vcs = 0;
 	ck_assert_int_eq(sac_target_check(&t, &e), SAC_ERR_RANGE);
-	ck_assert_str_eq(e.msg, "target 'yoso': 'noc.vcs' = 0 is out of range [1, 16]");
+	ck_assert_str_eq(e.msg, "target 'yoso': 'noc.vcs' = 0 is out of range [1, 12]");
 
 	sac_err_clear(&e);
 	sac_target_default(&t);
