@@ -43,6 +43,7 @@ const char *sac_strerror(int code)
 	case SAC_ERR_CAPACITY: return "capacity exceeded";
 	case SAC_ERR_USAGE: return "invalid use of the API";
 	case SAC_ERR_CORRUPT: return "truncated or corrupt data";
+	case SAC_ERR_STATE: return "call out of order";
 	}
 	return "unknown error";
 }

@@ -27,6 +27,7 @@ enum {
 	SAC_ERR_CAPACITY = -7,    /* model does not fit a limit */
 	SAC_ERR_USAGE = -8,       /* API called wrongly */
 	SAC_ERR_CORRUPT = -9,     /* truncated or corrupt container */
+	SAC_ERR_STATE = -10,      /* call out of order (run before input, ...) */
 };
 
 typedef struct sac_err {
