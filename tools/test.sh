@@ -21,14 +21,10 @@ echo "==> autogen"
 ./autogen.sh >/dev/null 2>autogen.log || { cat autogen.log >&2; exit 1; }
 rm -f autogen.log
 
-show_logs() {
-	local dir=$1 log
-	for log in "$dir"/test-suite.log "$dir"/tests/*.log; do
-		[ -f "$log" ] || continue
-		case $log in */test-suite.log) ;; *) grep -qE '^(FAIL|ERROR)' "${log%.log}.trs" 2>/dev/null || continue ;; esac
-		echo "----- $log -----"
-		cat "$log"
-	done
+show_logs() { # test-suite.log holds the logs of the failed tests
+	[ -f "$1/test-suite.log" ] || return 0
+	echo "----- $1/test-suite.log -----"
+	cat "$1/test-suite.log"
 }
 
 check_in() {
