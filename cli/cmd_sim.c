@@ -1,6 +1,7 @@
 /* cmd_sim.c: `saccade map` (the PE map of an image) and `saccade sim`
  * (cycle-accurate run: class, logits, latency, energy and breakdowns,
- * optionally checked spike for spike against ref-int). */
+ * optionally checked spike for spike against ref-int).  `sim` goes
+ * through the public runtime API (runtime.h), like any other program. */
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <getopt.h>
@@ -11,7 +12,7 @@
 #include "cli/cli.h"
 #include "saccade/events.h"
 #include "saccade/npy.h"
-#include "saccade/sim.h"
+#include "saccade/runtime.h"
 
 static int usage_err(const char *cmd, const char *msg, const char *arg)
 {
@@ -238,24 +239,23 @@ int cli_sim(int argc, char **argv)
 	if (!input)
 		return usage_err("sim", "missing --input X.npy", NULL);
 	const char *path = argv[optind];
-	sac_program p;
 	sac_err e = {0};
-	if (sac_program_load(path, &p, &e))
+	sac_rt *rt = sac_rt_open(path, &e);
+	if (!rt)
 		return cli_fail("sim", e.msg);
+	const sac_program *p = sac_rt_program(rt);
 	sac_tensor x = {0};
-	const float *img = NULL;
 	int rc = 0;
 	if (sac_npy_read(input, &x, &e))
 		rc = cli_fail("sim", e.msg);
-	if (!rc && sac_ref_input(p.g, &x, index, &img, &e)) {
+	if (!rc && sac_rt_set_input_tensor(rt, &x, index)) {
 		char m[sizeof e.msg + 1100];
-		snprintf(m, sizeof m, "%s: %s", input, e.msg);
+		snprintf(m, sizeof m, "%s: %s", input, sac_rt_error(rt));
 		rc = cli_fail("sim", m);
 	}
-	sac_sim_opts so;
-	sac_sim_opts_init(&so);
+	sac_tensor_free(&x);
 	if (!quiet && isatty(2))
-		so.progress = progress;
+		sac_rt_set_progress(rt, progress, NULL);
 	FILE *vcd = NULL;
 	if (!rc && trace) {
 		vcd = fopen(trace, "w");
@@ -264,61 +264,51 @@ int cli_sim(int argc, char **argv)
 			snprintf(m, sizeof m, "%s: cannot create: %s", trace, strerror(errno));
 			rc = cli_fail("sim", m);
 		}
-		so.vcd = vcd;
+		sac_rt_set_trace(rt, vcd);
 	}
-	sac_ref_out o;
-	sac_sim_stats st;
-	if (!rc && sac_sim_run(&p, img, &so, &o, &st, &e))
-		rc = cli_fail("sim", e.msg);
+	if (!rc && sac_rt_run(rt))
+		rc = cli_fail("sim", sac_rt_error(rt));
 	if (vcd && fclose(vcd) && !rc)
 		rc = cli_fail("sim", "trace: write error");
 	int same = 1;
 	char diff[512] = "";
-	if (!rc && check) {
-		sac_ref_out r;
-		if (sac_ref_int(p.g, img, &r, &e)) {
-			rc = cli_fail("sim", e.msg);
-		} else {
-			same = sac_ref_compare(p.g, &r, &o, diff, sizeof diff) == 0;
-			sac_ref_out_free(&r);
-		}
-	}
+	if (!rc && check && sac_rt_check_ref(rt, &same, diff, sizeof diff))
+		rc = cli_fail("sim", sac_rt_error(rt));
 	if (!rc) {
-		printf("model %s on %s (%dx%d mesh, %s, %.0f MHz)\n", p.g->name, p.t.name,
-		       p.t.mesh_w, p.t.mesh_h, sac_uarch_name(p.t.uarch), p.t.clock_hz / 1e6);
-		printf("class %d (%s)\nlogits:", o.cls,
-		       o.nlogits == SAC_NUM_CLASSES ? sac_class_name(o.cls) : "");
-		for (int k = 0; k < o.nlogits; k++)
-			printf(" %.5g", o.logits[k]);
-		printf("\nlatency: %lld cycles, %.3f ms (%lld steps)\n", (long long)st.cycles,
-		       st.seconds * 1e3, (long long)st.steps);
-		printf("energy: %.4f mJ (%.1f mW average)\n", st.energy_pj * 1e-9,
-		       st.energy_pj * 1e-12 / st.seconds * 1e3);
+		const sac_ref_out *o = sac_rt_output(rt);
+		const sac_sim_stats *st = sac_rt_stats(rt);
+		printf("model %s on %s (%dx%d mesh, %s, %.0f MHz)\n", p->g->name, p->t.name,
+		       p->t.mesh_w, p->t.mesh_h, sac_uarch_name(p->t.uarch), p->t.clock_hz / 1e6);
+		printf("class %d (%s)\nlogits:", o->cls,
+		       o->nlogits == SAC_NUM_CLASSES ? sac_class_name(o->cls) : "");
+		for (int k = 0; k < o->nlogits; k++)
+			printf(" %.5g", o->logits[k]);
+		printf("\nlatency: %lld cycles, %.3f ms (%lld steps)\n", (long long)st->cycles,
+		       st->seconds * 1e3, (long long)st->steps);
+		printf("energy: %.4f mJ (%.1f mW average)\n", st->energy_pj * 1e-9,
+		       st->energy_pj * 1e-12 / st->seconds * 1e3);
 		printf("activity: %lld spikes, %lld packets, %lld synaptic ops\n",
-		       (long long)st.spikes, (long long)st.packets, (long long)st.synaptic_ops);
+		       (long long)st->spikes, (long long)st->packets, (long long)st->synaptic_ops);
 		printf("\nenergy by component (mJ):\n");
 		for (int k = 0; k < SAC_E_COUNT; k++)
 			printf("  %-16s %10.5f  %5.1f%%\n", sac_ecomp_name((sac_ecomp)k),
-			       st.comp[k] * 1e-9, 100.0 * st.comp[k] / st.energy_pj);
+			       st->comp[k] * 1e-9, 100.0 * st->comp[k] / st->energy_pj);
 		printf("\nby layer:\n  %-22s %5s %10s %10s\n", "layer", "PEs", "cycles", "mJ");
-		for (int l = 0; l < p.m->nlayers; l++)
-			printf("  %-22s %5d %10lld %10.5f\n", p.g->node[p.m->layer[l].node].name,
-			       p.m->layer[l].count, (long long)st.layer_cycles[l],
-			       st.layer_pj[l] * 1e-9);
+		for (int l = 0; l < p->m->nlayers; l++)
+			printf("  %-22s %5d %10lld %10.5f\n", p->g->node[p->m->layer[l].node].name,
+			       p->m->layer[l].count, (long long)st->layer_cycles[l],
+			       st->layer_pj[l] * 1e-9);
 		printf("  %-22s %5d %10s %10.5f\n", "(unused PEs)",
-		       p.m->npe - p.m->nregions, "", st.unused_pj * 1e-9);
+		       p->m->npe - p->m->nregions, "", st->unused_pj * 1e-9);
 		if (check)
 			printf("\nsimulator vs ref-int: %s%s\n",
 			       same ? "identical (logits and every spike)" : "DIFFERENT: ", diff);
 		if (report)
-			rc = write_report(report, &p, input, index, &o, &st, check, same);
+			rc = write_report(report, p, input, index, o, st, check, same);
 		if (!rc && !same)
 			rc = cli_fail("sim", "the simulator disagrees with ref-int: this is a bug, please report it");
-		sac_ref_out_free(&o);
-		sac_sim_stats_free(&st);
 	}
-	sac_tensor_free(&x);
-	sac_program_free(&p);
+	sac_rt_close(rt);
 	return rc;
 }
 
