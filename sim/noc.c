@@ -14,11 +14,18 @@
  *
  * Invariants (asserted): per input VC, flits + pending credits <= depth;
  * an IDLE VC is empty; the front flit of a non-IDLE VC belongs to the packet
- * the state describes; a router is on the timing wheel exactly while it
- * has flits in its buffers or packets in its injection queue; every live
- * packet occupies one pool entry.  Speed: a router is visited only in the
- * cycles it could act in (the wheel holds each busy router at the next
- * such cycle), and the per-cycle path never allocates. */
+ * the state describes; every live packet occupies one pool entry.
+ *
+ * Speed: a router is visited only in the cycles it could act in.  After a
+ * visit it computes the next such cycle from its own state (next_wake) and
+ * waits on the timing wheel for it; if what it waits for is news from
+ * outside (a credit for a full downstream buffer, a free ejection slot, a
+ * flit from a neighbour, a packet to inject), it leaves the wheel, and
+ * whoever makes the news puts it back (activate).  A blocked router thus
+ * costs nothing until it can move: under back-pressure, most of them.  A
+ * visit in a cycle where nothing can happen changes nothing, so an early
+ * or extra visit is harmless; a missing one would not be, hence the care
+ * in next_wake.  The per-cycle path never allocates. */
 #include <assert.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -189,8 +196,11 @@ sac_noc *sac_noc_new(const sac_target *t, sac_err *e)
 	n->pool = malloc((size_t)n->npool * sizeof *n->pool);
 	n->freep = malloc((size_t)n->npool * sizeof *n->freep);
 	/* A router is never scheduled further ahead than a flit's trip
-	 * through a link into the next router's VC allocation. */
+	 * through a link into the next router's VC allocation, or a credit's
+	 * return. */
 	int span = n->sd + n->xd + n->ld + n->rd + n->vd + 2, wsz = 1;
+	if (span < n->cd + 2)
+		span = n->cd + 2;
 	while (wsz < span)
 		wsz *= 2;
 	n->wmask = wsz - 1;
@@ -331,6 +341,20 @@ static inline int credits(sac_noc *n, ivc *c, int64_t cyc)
 	return n->D - c->count - c->rn;
 }
 
+/* The first cycle >= from in which the upstream of VC c will see a credit,
+ * without waiting for a flit to leave c; INT64_MAX if it must wait.  Reads
+ * only: credits() expires lazily, and only up to the current cycle. */
+static inline int64_t credit_from(const sac_noc *n, const ivc *c, int64_t from)
+{
+	if (c->count + c->rn < n->D)
+		return from;
+	if (!c->rn)
+		return INT64_MAX;
+	/* Full, counting credits on their way: the oldest one frees a slot. */
+	int64_t t = n->ret[ivx(n, c) * n->D + c->rhead];
+	return t > from ? t : from;
+}
+
 /* Write a flit into input VC c of router r; a head reaching an IDLE VC
  * starts route computation at once (the route is ready rd cycles later). */
 static void write_flit(sac_noc *n, int r, int p, int v, int64_t t, int k,
@@ -354,6 +378,18 @@ static void write_flit(sac_noc *n, int r, int p, int v, int64_t t, int k,
 	}
 }
 
+/* The local input VC the NI writes its next flit into: the one its packet
+ * holds, else the lowest-numbered free one; -1 if all are held. */
+static int inj_pick(sac_noc *n, int r)
+{
+	if (n->r[r].inj_vc >= 0)
+		return n->r[r].inj_vc;
+	for (int v = 0; v < n->V; v++)
+		if (!IV(n, r, SAC_NOC_LOCAL, v)->owned)
+			return v;
+	return -1;
+}
+
 /* The network interface moves one flit per cycle from the injection queue
  * into the local input port; a packet keeps its VC from head to tail. */
 static void inject(sac_noc *n, int r, int64_t cyc)
@@ -363,11 +399,8 @@ static void inject(sac_noc *n, int r, int64_t cyc)
 		return;
 	int k = n->inj[r * n->out_fifo + R->inj_head];
 	if (R->inj_vc < 0) {
-		int v;
-		for (v = 0; v < n->V; v++)
-			if (!IV(n, r, SAC_NOC_LOCAL, v)->owned)
-				break;
-		if (v == n->V)
+		int v = inj_pick(n, r);
+		if (v < 0)
 			return;
 		IV(n, r, SAC_NOC_LOCAL, v)->owned = 1;
 		R->inj_vc = v;
@@ -457,6 +490,12 @@ static void traverse(sac_noc *n, int r, int p, int v, int64_t cyc)
 	int o = c->out;
 	pkt *P = &n->pool[f.pkt];
 	int tail = f.seq == P->p.nflits - 1;
+	/* A full VC still held upstream: the holder may be waiting off the
+	 * wheel for exactly this credit (next_wake), so tell it when it
+	 * lands.  (Another holder will see the credit pending.)  For the
+	 * local port the holder is our own NI, which this visit re-plans. */
+	if (p != SAC_NOC_LOCAL && c->count == n->D && c->owned)
+		activate(n, n->nb[r * SAC_NOC_PORTS + p], cyc + n->cd);
 	c->head = c->head + 1 == n->D ? 0 : c->head + 1;
 	c->count--;
 	R->nbuf--;
@@ -473,9 +512,11 @@ static void traverse(sac_noc *n, int r, int p, int v, int64_t cyc)
 		int64_t a = cyc + n->sd + n->xd + n->ld;
 		assert(dc->owned);
 		write_flit(n, d, opp[o], c->ovc, a, f.pkt, f.seq);
-		/* Wake the neighbour when the flit can first be acted on. */
-		activate(n, d, dc->count > 1 ? a : dc->state == VA_WAIT ? dc->t
-				   : a > dc->t ? a : dc->t);
+		/* Wake the neighbour when the flit can first be acted on; a
+		 * flit behind others is no news (the front one's fate is). */
+		if (dc->count == 1)
+			activate(n, d, dc->state == VA_WAIT ? dc->t
+				       : a > dc->t ? a : dc->t);
 		n->st.link_flits++;
 		if (tail)
 			dc->owned = 0;
@@ -570,26 +611,57 @@ static void sw_alloc(sac_noc *n, int r, int64_t cyc)
 	}
 }
 
-/* The earliest cycle after cyc at which router r could act on its own;
- * a VC ready now but blocked (no VC, credit or grant) retries next cycle.
- * Arrivals from neighbours lower wake through activate(). */
+/* Can a head win VC allocation for output o of router r (all else equal)? */
+static int out_free(sac_noc *n, int r, int o)
+{
+	if (o == SAC_NOC_LOCAL)
+		return n->r[r].ej_n + n->r[r].ej_res < n->in_fifo;
+	ivc *dv = IV(n, n->nb[r * SAC_NOC_PORTS + o], opp[o], 0);
+	for (int w = 0; w < n->V; w++)
+		if (!dv[w].owned)
+			return 1;
+	return 0;
+}
+
+/* The earliest cycle after cyc in which router r, visited in cyc, could
+ * act without news from outside; INT64_MAX if it needs news.  What it
+ * waits for is either a cycle written in its state (a VC's t, a front
+ * flit's tag, the arrival of a pending credit) or something only news can
+ * bring, and every piece of news activates it: a flit from a neighbour
+ * (traverse), the first credit for a full downstream VC (traverse), a
+ * free ejection slot (sac_noc_pop), a packet to inject (sac_noc_send).
+ * What it did itself in cyc (a tail releasing an output VC, a VC lost in
+ * arbitration to a winner) shows as a free VC or a credit now: cyc + 1. */
 static int64_t next_wake(sac_noc *n, int r, int64_t cyc)
 {
 	router *R = &n->r[r];
 	ivc *base = IV(n, r, 0, 0);
-	int64_t w = R->inj_n ? cyc + 1 : INT64_MAX;
-	for (uint64_t m = R->vam | R->acm; m; m &= m - 1) {
+	int64_t c1 = cyc + 1, w = INT64_MAX;
+	if (R->inj_n) {
+		int v = inj_pick(n, r);
+		if (v >= 0)
+			w = credit_from(n, IV(n, r, SAC_NOC_LOCAL, v), c1);
+	}
+	for (uint64_t m = R->vam; m; m &= m - 1) {
+		const ivc *c = &base[__builtin_ctzll(m)];
+		/* Refused in cyc: only a VC (slot) freed since can help. */
+		int64_t t = c->t > cyc ? c->t
+			  : out_free(n, r, c->out) ? c1 : INT64_MAX;
+		if (t < w)
+			w = t;
+	}
+	for (uint64_t m = R->acm; m; m &= m - 1) {
 		ivc *c = &base[__builtin_ctzll(m)];
-		int64_t t = c->t;
-		if (c->state == ACTIVE) {
-			if (!c->count)
-				continue;
-			int64_t ft = front(n, c)->t;
-			if (ft > t)
-				t = ft;
-		}
-		if (t <= cyc)
-			return cyc + 1;
+		if (!c->count)
+			continue; /* its next flit is news */
+		int64_t t = front(n, c)->t;
+		if (c->t > t)
+			t = c->t;
+		if (c1 > t)
+			t = c1;
+		if (c->out != SAC_NOC_LOCAL)
+			t = credit_from(n, IV(n, n->nb[r * SAC_NOC_PORTS + c->out],
+					      opp[c->out], c->ovc), t);
 		if (t < w)
 			w = t;
 	}
@@ -612,8 +684,11 @@ void sac_noc_cycle(sac_noc *n)
 		inject(n, r, cyc);
 		vc_alloc(n, r, cyc);
 		sw_alloc(n, r, cyc);
-		if (n->r[r].nbuf || n->r[r].inj_n)
-			activate(n, r, next_wake(n, r, cyc));
+		if (n->r[r].nbuf || n->r[r].inj_n) {
+			int64_t t = next_wake(n, r, cyc);
+			if (t != INT64_MAX)
+				activate(n, r, t);
+		}
 		r = next;
 	}
 	n->now = cyc + 1;
@@ -655,6 +730,10 @@ void sac_noc_pop(sac_noc *n, int node)
 	R->ej_n--;
 	/* A consuming PE is progress: a slow PE is not a deadlock. */
 	n->last_move = n->now;
+	/* News for a head refused by the full queue (next_wake): the slot is
+	 * free for VC allocation in the cycle about to be simulated. */
+	if (R->vam)
+		activate(n, node, n->now);
 }
 
 int64_t sac_noc_now(const sac_noc *n) { return n->now; }
