@@ -10,6 +10,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "saccade/events.h"
@@ -117,6 +119,112 @@ static int run_synth(int argc, char **argv)
 	       sac_lighting_name(o.lighting), o.seed);
 	sac_events_free(&s);
 	return 0;
+}
+
+/* synth-set: N streams per (emotion, lighting) pair and a manifest.  The
+ * seed of sample k of pair (c, l) is S + ((c * 4 + l) * N + k), written
+ * as an extra manifest column so that any file can be remade alone. */
+static int run_synth_set(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"count", required_argument, NULL, 'n'},
+		{"seed", required_argument, NULL, 's'},
+		{"duration", required_argument, NULL, 'd'},
+		{"csv", no_argument, NULL, 'C'},
+		{"output", required_argument, NULL, 'o'},
+		{NULL, 0, NULL, 0},
+	};
+	long count = 1;
+	uint64_t seed = 0;
+	double duration = 0.5;
+	int csv = 0;
+	const char *dir = NULL;
+	int c;
+	while ((c = getopt_long(argc, argv, ":n:s:d:Co:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			if (!to_long(optarg, 1, 100000, &count))
+				return usage_error("--count wants an integer from 1 to 100000, not '%s'", optarg);
+			break;
+		case 's': {
+			char *end;
+			errno = 0;
+			seed = strtoull(optarg, &end, 0);
+			if (end == optarg || *end || errno || optarg[0] == '-')
+				return usage_error("--seed wants a non-negative integer, not '%s'", optarg);
+			break;
+		}
+		case 'd':
+			if (!to_double(optarg, &duration) || duration <= 0 || duration > 60)
+				return usage_error("--duration wants seconds in (0, 60], not '%s'", optarg);
+			break;
+		case 'C':
+			csv = 1;
+			break;
+		case 'o':
+			dir = optarg;
+			break;
+		default:
+			return bad_option(c, argv);
+		}
+	}
+	if (optind != argc)
+		return usage_error("synth-set takes no operands ('%s')", argv[optind]);
+	if (!dir)
+		return usage_error("synth-set needs -o DIR%s", "");
+	char msg[3000];
+	if (mkdir(dir, 0777) && errno != EEXIST) {
+		snprintf(msg, sizeof msg, "%s: cannot create the directory: %s", dir, strerror(errno));
+		return cli_fail("events", msg);
+	}
+	size_t dl = strlen(dir);
+	char *path = malloc(dl + 64);
+	if (!path)
+		return cli_fail("events", "out of memory");
+	snprintf(path, dl + 64, "%s/manifest.csv", dir);
+	FILE *man = fopen(path, "w");
+	if (!man) {
+		snprintf(msg, sizeof msg, "%s: cannot create: %s", path, strerror(errno));
+		free(path);
+		return cli_fail("events", msg);
+	}
+	fprintf(man, "path,emotion,lighting,seed\n");
+	int rc = 0, tty = isatty(2);
+	long total = count * SAC_NUM_CLASSES * SAC_NUM_LIGHTINGS, done = 0;
+	size_t events = 0;
+	for (int cls = 0; !rc && cls < SAC_NUM_CLASSES; cls++)
+		for (int l = 0; !rc && l < SAC_NUM_LIGHTINGS; l++)
+			for (long k = 0; !rc && k < count; k++) {
+				sac_synth_opts o = {
+					.seed = seed + (uint64_t)((cls * SAC_NUM_LIGHTINGS + l) * count + k),
+					.cls = cls, .lighting = l, .duration_s = duration};
+				char name[64];
+				snprintf(name, sizeof name, "%s_%s_%03ld.%s", sac_class_name(cls),
+					 sac_lighting_name(l), k, csv ? "csv" : "npy");
+				snprintf(path, dl + 64, "%s/%s", dir, name);
+				sac_events s = {0};
+				sac_err e = {0};
+				if (sac_events_synth(&o, &s, &e) || sac_events_write(path, &s, &e))
+					rc = cli_fail("events", e.msg);
+				events += s.count;
+				sac_events_free(&s);
+				fprintf(man, "%s,%s,%s,%" PRIu64 "\n", name, sac_class_name(cls),
+					sac_lighting_name(l), o.seed);
+				if (tty)
+					fprintf(stderr, "\rsynth-set: %ld/%ld", ++done, total);
+			}
+	if (tty)
+		fprintf(stderr, "\n");
+	snprintf(path, dl + 64, "%s/manifest.csv", dir);
+	if (fclose(man) && !rc) {
+		snprintf(msg, sizeof msg, "%s: write error", path);
+		rc = cli_fail("events", msg);
+	}
+	if (!rc)
+		printf("%s: %ld streams (%ld per emotion and lighting, %.3g s each, %zu events), seeds %" PRIu64 " to %" PRIu64 "\n",
+		       path, total, count, duration, events, seed, seed + (uint64_t)total - 1);
+	free(path);
+	return rc;
 }
 
 static int run_frames(int argc, char **argv)
@@ -228,17 +336,19 @@ static int run_info(int argc, char **argv)
 int cli_events(int argc, char **argv)
 {
 	if (argc < 2)
-		return usage_error("expected a subcommand: synth, frames or info%s", "");
+		return usage_error("expected a subcommand: synth, synth-set, frames or info%s", "");
 	const char *sub = argv[1];
 	optind = 1;
 	opterr = 0;
 	if (!strcmp(sub, "synth"))
 		return run_synth(argc - 1, argv + 1);
+	if (!strcmp(sub, "synth-set"))
+		return run_synth_set(argc - 1, argv + 1);
 	if (!strcmp(sub, "frames"))
 		return run_frames(argc - 1, argv + 1);
 	if (!strcmp(sub, "info"))
 		return run_info(argc - 1, argv + 1);
-	return usage_error("unknown subcommand '%s' (synth, frames or info)", sub);
+	return usage_error("unknown subcommand '%s' (synth, synth-set, frames or info)", sub);
 }
 
 void cli_events_help(FILE *f)
@@ -249,6 +359,8 @@ void cli_events_help(FILE *f)
 "SYNOPSIS\n"
 "    saccade events synth --class C [--seed N] [--lighting L] [--duration S]\n"
 "                         -o EV.npy|EV.csv\n"
+"    saccade events synth-set [--count N] [--seed S] [--duration S] [--csv]\n"
+"                         -o DIR\n"
 "    saccade events frames EV [--frames F] [--skip K] [--size WxH]\n"
 "                          [--start S] -o X.npy\n"
 "    saccade events info EV\n\n"
@@ -266,6 +378,15 @@ void cli_events_help(FILE *f)
 "    pixels), and writes the events: .csv if the name ends in .csv,\n"
 "    structured .npy (t:<i8, x:<u2, y:<u2, p:|u1) otherwise.  The same\n"
 "    seed, class, lighting and duration always give the same file.\n\n"
+"    synth-set writes a labelled set: N streams (--count, default 1) for\n"
+"    each of the 7 emotions and each of the 4 lightings, so 28 N files\n"
+"    named DIR/EMOTION_LIGHTING_K.npy (.csv with --csv), and\n"
+"    DIR/manifest.csv listing them (path,emotion,lighting,seed; paths\n"
+"    relative to the manifest; docs/FORMATS.md), ready for 'saccade run'.\n"
+"    Sample K of the pair (emotion e, lighting l), both counted from 0 in\n"
+"    the order of --class and --lighting, gets seed S + (4 e + l) N + K.\n"
+"    DIR is created if missing; existing files of the same names are\n"
+"    replaced.\n\n"
 "    frames turns a stream into a network input, the E4-S3 way: F frames\n"
 "    of K/30 s each, starting at S; frame k counts the events of both\n"
 "    polarities with t in [S + k K/30, S + (k+1) K/30), binned to W x H\n"
@@ -280,7 +401,9 @@ void cli_events_help(FILE *f)
 "OPTIONS\n"
 "    --class C      happiness, sadness, anger, disgust, surprise, fear,\n"
 "                   neutral; or Ha Sa An Di Su Fe Ne; or 0..6\n"
-"    --seed N       generator seed (default 0)\n"
+"    --seed N       generator seed (default 0); synth-set: the first seed\n"
+"    --count N      synth-set: streams per emotion and lighting (default 1)\n"
+"    --csv          synth-set: write CSV event files instead of .npy\n"
 "    --lighting L   normal (default), overexposure, lowlight, hdr\n"
 "    --duration S   stream length in seconds (default 0.5, at most 60)\n"
 "    --frames F     number of frames = input channels (default 4)\n"
@@ -293,6 +416,7 @@ void cli_events_help(FILE *f)
 "EXAMPLES\n"
 "    saccade events synth --seed 3 --class surprise --lighting lowlight -o su.npy\n"
 "    saccade events info su.npy\n"
+"    saccade events synth-set --count 5 --seed 1 -o set/\n"
 "    saccade events frames su.npy -o x.npy\n"
 "    saccade events frames rec.csv --frames 4 --skip 3 --size 64x64 --start 0.2 -o x.npy\n\n"
 "SEE ALSO\n"

@@ -17,6 +17,7 @@ static const cli_command commands[] = {
 	{"map", "print the PE map of an image", cli_map, cli_map_help},
 	{"sim", "simulate an image cycle by cycle: class, latency, energy", cli_sim, cli_sim_help},
 	{"events", "make, inspect and frame DVS event streams", cli_events, cli_events_help},
+	{"run", "evaluate an image on a labelled set: WAR, UAR, latency, energy", cli_run, cli_run_help},
 };
 #define NCOMMANDS (int)(sizeof commands / sizeof *commands)
 
