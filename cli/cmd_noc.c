@@ -202,6 +202,7 @@ static cJSON *result_json(const sac_traffic_result *r)
 	cJSON_AddBoolToObject(j, "saturated", r->saturated != 0);
 	if (r->saturated)
 		cJSON_AddStringToObject(j, "saturation_reason", sac_traffic_sat_reason(r->saturated));
+	cJSON_AddNumberToObject(j, "flits_delivered", (double)r->flits_delivered);
 	cJSON_AddNumberToObject(j, "cycles", (double)r->cycles);
 	cJSON_AddNumberToObject(j, "drain_cycles", (double)r->drain_cycles);
 	cJSON_AddNumberToObject(j, "max_backlog_packets", (double)r->max_backlog);
