@@ -54,3 +54,26 @@ for m in float int ttfs; do
 		--mode $m >/dev/null
 	echo "ref $m (incl. load$( [ $m = float ] || echo ', calibration on 16 inputs' )): $(cut -d' ' -f1 "$W/t") s, peak RSS $(( $(cut -d' ' -f2 "$W/t") / 1024 )) MiB"
 done
+
+# The NoC alone (`saccade noc`, issue 6): uniform traffic on an 8x8 mesh
+# of the default target's routers, 1-flit packets, at a low load, a
+# moderate one and near saturation (0.26 flits/node/cycle on 8x8, see
+# docs/RESULTS.md "The NoC alone").  Delivered flits and simulated cycles
+# per wall second over the whole run (warm-up, measurement and drain,
+# including process start and the latency statistics).
+for rm in 0.01:1000000 0.1:200000 0.25:100000; do
+	r=${rm%%:*} m=${rm#*:}
+	"$TIME" -f "%e %U %M" -o "$W/t" "$SAC" noc --mesh 8x8 --traffic uniform \
+		--rate "$r" --warmup 2000 --measure "$m" --json --quiet >"$W/noc.json"
+	/usr/bin/python3 - "$W/noc.json" "$W/t" "$r" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["result"]
+wall, user, mem = open(sys.argv[2]).read().split()
+wall, user = float(wall), float(user)
+print(f"noc 8x8 uniform {sys.argv[3]:>4} flits/node/cycle: {r['cycles']} cycles, "
+      f"{r['flits_delivered']} flits delivered, latency avg {r['latency']['avg']:.1f}"
+      f"{' SATURATED' if r['saturated'] else ''} | wall {wall:.2f} s (user {user:.2f} s): "
+      f"{r['flits_delivered'] / wall / 1e6:.2f} M flits/s, {r['cycles'] / wall / 1e6:.3f} M cycles/s, "
+      f"peak RSS {int(mem) / 1024:.0f} MiB")
+PY
+done
