@@ -17,9 +17,10 @@
  * packet never waits behind a packet created after it at its source.
  *
  * Saturation: at the end of measurement, if the flits ejected during it
- * fall short of those created during it by more than the tolerance (and
- * by more than one packet per node), the backlog grew: the network does
- * not carry the offered load.  Otherwise the sources keep injecting while
+ * fall short of those created during it by more than the tolerance (1%),
+ * by more than half the mean backlog (flits created but not delivered,
+ * averaged over the window) and by more than one packet per node, the
+ * backlog grew: the network does not carry the offered load.  Otherwise the sources keep injecting while
  * the measured packets drain (so they see the same load to the end); a
  * drain longer than drain_limit also means saturation.  Either way the
  * sources then stop and the network is drained dry: every measured packet
@@ -64,6 +65,7 @@ typedef struct run {
 	uint64_t next_id, id_lo;
 	uint64_t backlog, outstanding;
 	uint64_t created_w, ejected_w; /* flits in the measurement window */
+	uint64_t created_f;            /* flits created in all */
 	double hops_sum, zl_sum;
 } run;
 
@@ -250,6 +252,7 @@ static int create(run *R, int s, int64_t c, int measured, sac_err *e)
 		R->zl_sum += z;
 		R->hops_sum += sac_noc_hops(R->t, s, p.dst);
 	}
+	R->created_f += L;
 	srcq *q = &R->q[s];
 	if (push(q, &p))
 		return sac_errf(e, SAC_ERR_NOMEM, "out of memory (source queue of %zu packets)",
@@ -447,17 +450,25 @@ static int simulate(run *R, sac_traffic_result *r, sac_err *e)
 		int64_t zmax = sac_noc_zero_load_latency(R->t, 0, nn - 1, o->length);
 		dlim = 20 * M + 20 * (zmax > 0 ? zmax : 0);
 	}
-	double tol = o->tolerance > 0 ? o->tolerance : 0.05;
+	double tol = o->tolerance > 0 ? o->tolerance : 0.01;
+	double bsum = 0; /* flits in the system (created, not delivered), summed over the window */
 	int creating = 1;
 	int64_t next = gap(R) - 1; /* trial index (cycle * nn + node) */
 	for (int64_t c = 0;; c++) {
 		consume(R, r, W, mend);
+		if (c > W && c <= mend)
+			bsum += (double)(R->created_f - r->flits_delivered);
 		if (c == mend) {
 			/* The backlog grew by created - ejected flits over
-			 * the window: a stable network keeps it bounded. */
+			 * the window.  A stable network keeps it bounded: its
+			 * change is a difference of two samples of a stationary
+			 * backlog, small against both the flits created and
+			 * the mean backlog; an unstable one grows it in
+			 * proportion to M (from about W/M of the growth at the
+			 * start, so the growth exceeds half the mean). */
 			double deficit = (double)R->created_w - (double)R->ejected_w;
 			if (deficit > tol * (double)R->created_w &&
-			    deficit > (double)nn * o->length) {
+			    deficit > 0.5 * bsum / M && deficit > (double)nn * o->length) {
 				r->saturated = SAC_TRAFFIC_SAT_THROUGHPUT;
 				creating = 0;
 			}

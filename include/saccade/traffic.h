@@ -44,7 +44,8 @@ typedef struct sac_traffic_opts {
 	 * the run is declared saturated (0: 20 x measure). */
 	int64_t drain_limit;
 	/* Saturated if the flits ejected during measurement fall short of
-	 * the flits created then by more than this fraction (0: 0.05). */
+	 * the flits created then by more than this fraction (0: 0.01), and
+	 * by more than half the mean backlog and one packet per node. */
 	double tolerance;
 	uint64_t seed;
 	/* Called about every 4096 cycles: cycle, and the end of measurement
