@@ -556,6 +556,10 @@ int cli_noc(int argc, char **argv)
 		t.mesh_w = w;
 		t.mesh_h = h;
 	}
+	if (hotspot && o.pattern != SAC_TRAFFIC_HOTSPOT) {
+		free(rates);
+		return usage_err("--hotspot X,Y goes with --traffic hotspot", NULL);
+	}
 	if (hotspot) {
 		int x, y;
 		char tail;

@@ -26,7 +26,8 @@
  * sources then stop and the network is drained dry: every measured packet
  * is delivered, so conservation holds and the run always ends (XY routing
  * cannot deadlock and the PEs always consume; a stall would be a model
- * bug, reported as an error rather than a hang).
+ * bug, reported as an error rather than a hang: no flit moved for 4096
+ * cycles plus 8 times the sum of the pipeline delays).
  *
  * Bernoulli trials run over (cycle, node) in order from one splitmix64
  * stream, drawing the gap to the next success (geometric), so a run costs
@@ -450,6 +451,11 @@ static int simulate(run *R, sac_traffic_result *r, sac_err *e)
 		int64_t zmax = sac_noc_zero_load_latency(R->t, 0, nn - 1, o->length);
 		dlim = 20 * M + 20 * (zmax > 0 ? zmax : 0);
 	}
+	const sac_noc_params *q = &R->t->noc;
+	/* A flit may legitimately sit on a stage or link for up to the sum
+	 * of the delays without moving: the stall limit must exceed that. */
+	int64_t stall = 4096 + 8 * ((int64_t)q->route_delay + q->vc_delay + q->switch_delay +
+				     q->xbar_delay + q->link_delay + q->credit_delay);
 	double tol = o->tolerance > 0 ? o->tolerance : 0.01;
 	double bsum = 0; /* flits in the system (created, not delivered), summed over the window */
 	int creating = 1;
@@ -496,7 +502,7 @@ static int simulate(run *R, sac_traffic_result *r, sac_err *e)
 		if (!(c & 4095)) {
 			char msg[1024];
 			/* PEs always consume and XY cannot deadlock: a stall is a bug. */
-			if (sac_noc_stalled(R->noc, 4096, msg, sizeof msg))
+			if (sac_noc_stalled(R->noc, stall, msg, sizeof msg))
 				return sac_errf(e, SAC_ERR_UNSUPPORTED,
 						"synthetic traffic: %s (a NoC model bug)", msg);
 			if (o->progress)

@@ -157,6 +157,7 @@ expect "bad mesh" 2 "--mesh wants WxH" --traffic uniform --rate 0.1 --mesh 8
 expect "bitcomp on 3x3" 1 "bitcomp traffic needs a power-of-two number of nodes" --traffic bitcomp --rate 0.1 --mesh 3x3
 expect "transpose on 4x2" 1 "transpose traffic needs a square mesh, got 4x2" --traffic transpose --rate 0.1 --mesh 4x2
 expect "hotspot off the mesh" 1 "--hotspot 9,9 is not on the 4x4 mesh" --traffic hotspot --rate 0.1 --mesh 4x4 --hotspot 9,9
+expect "--hotspot without hotspot" 2 "--hotspot X,Y goes with --traffic hotspot" --traffic uniform --rate 0.1 --hotspot 1,1
 expect "missing target" 1 "$tmp/none.yaml" --target "$tmp/none.yaml" --traffic uniform --rate 0.1
 sed 's/buffer_depth: 4 /buffer_depth: 0 /' "$T" >"$tmp/zero.yaml"
 grep -q "buffer_depth: 0 " "$tmp/zero.yaml"
