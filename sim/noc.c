@@ -745,10 +745,35 @@ int sac_noc_busy(const sac_noc *n)
 	return n->nfree != n->npool;
 }
 
+int64_t sac_noc_next_event(const sac_noc *n)
+{
+	if (!n->nsched)
+		return INT64_MAX;
+	/* Every scheduled cycle lies in [now, now + wmask] (activate). */
+	for (int64_t t = n->now;; t++)
+		if (n->slot[t & n->wmask] >= 0)
+			return t;
+}
+
 void sac_noc_skip(sac_noc *n, int64_t cycles)
 {
-	assert(n->inflight == 0 && n->nsched == 0 && cycles >= 0);
+	assert(cycles >= 0 && sac_noc_next_event(n) >= n->now + cycles);
 	n->now += cycles;
+}
+
+int64_t sac_noc_last_move(const sac_noc *n) { return n->last_move; }
+
+int sac_noc_send_room(const sac_noc *n, int node)
+{
+	assert(node >= 0 && node < n->nr);
+	return n->out_fifo - n->r[node].inj_n;
+}
+
+int64_t sac_noc_peek_from(const sac_noc *n, int node)
+{
+	assert(node >= 0 && node < n->nr);
+	const router *R = &n->r[node];
+	return R->ej_n ? n->ej[node * n->in_fifo + R->ej_head].e + 1 : INT64_MAX;
 }
 
 const sac_noc_stats *sac_noc_get_stats(const sac_noc *n) { return &n->st; }

@@ -83,9 +83,23 @@ int64_t sac_noc_now(const sac_noc *n);
 int sac_noc_busy(const sac_noc *n);
 /* Flits in injection queues, router buffers and on links (not ejected). */
 int64_t sac_noc_in_flight(const sac_noc *n);
-/* Jump `cycles` ahead; only legal when sac_noc_in_flight() == 0 (asserted).
- * The result is identical to calling sac_noc_cycle() that many times. */
+/* The first cycle >= now in which a router may act without new sends or
+ * pops; INT64_MAX if none can.  Routers are visited only in such cycles:
+ * in the others sac_noc_cycle() changes nothing but the time. */
+int64_t sac_noc_next_event(const sac_noc *n);
+/* Jump `cycles` ahead; only legal when no router acts before now + cycles
+ * (sac_noc_next_event(), asserted), e.g. when nothing is in flight.  The
+ * result is identical to calling sac_noc_cycle() that many times, as long
+ * as the caller neither sends nor pops in the cycles skipped. */
 void sac_noc_skip(sac_noc *n, int64_t cycles);
+/* The last cycle a flit moved or a PE popped: the stall clock. */
+int64_t sac_noc_last_move(const sac_noc *n);
+/* Packets sac_noc_send would accept at node now (injection queue room). */
+int sac_noc_send_room(const sac_noc *n, int node);
+/* The first cycle in which sac_noc_peek will show node's oldest packet in
+ * its ejection queue (<= now if it shows now); INT64_MAX if the queue holds
+ * none: the next one is still in the network. */
+int64_t sac_noc_peek_from(const sac_noc *n, int node);
 /* 1 if flits are in flight and in the last `limit` cycles none moved and
  * no PE popped a packet; msg then names a blocked router (x,y), input
  * port, VC, packet and the cause (e.g. a full ejection queue). */
