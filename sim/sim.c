@@ -605,9 +605,10 @@ static void ramp_update(sim *S, pe_state *P, int w, int s, int S_w)
 	P->nfire = 0;
 	if (L->window == w + 1) { /* phase 1 */
 		int last = s == S_w - 1 && L->kind == SAC_HW_SPIKING;
-		for (int i = 0; i < P->n; i++) {
+		/* o = i % G, counted rather than divided: this sweep is hot. */
+		for (int i = 0, o = 0; i < P->n; i++, o = o + 1 == P->G ? 0 : o + 1) {
 			P->v[i] += P->slope[i];
-			if (last && P->v[i] >= P->theta[i % P->G])
+			if (last && P->v[i] >= P->theta[o])
 				P->fire[P->nfire++] = i;
 		}
 		P->cnt.potential_reads += P->n;
@@ -618,11 +619,11 @@ static void ramp_update(sim *S, pe_state *P, int w, int s, int S_w)
 			P->cnt.compares += P->n;
 	} else { /* phase 2 */
 		int more = s + 1 < S_w;
-		for (int i = 0; i < P->n; i++) {
+		for (int i = 0, o = 0; i < P->n; i++, o = o + 1 == P->G ? 0 : o + 1) {
 			if (P->fired[i])
 				continue;
-			P->v[i] += P->ramp[i % P->G];
-			if (more && P->v[i] >= P->theta[i % P->G])
+			P->v[i] += P->ramp[o];
+			if (more && P->v[i] >= P->theta[o])
 				P->fire[P->nfire++] = i;
 		}
 		P->cnt.spike_reads += P->n;
