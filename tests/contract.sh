@@ -16,7 +16,7 @@ check() { # name, condition result
 }
 for genome in see ss-ss-ss 55-55-55 5s-33 s5-35-ss; do
 	d=$tmp/$genome
-	"$SACCADE" zoo tnas-er --genome "$genome" --input 4x32x32 --seed 3 \
+	"$SACCADE" zoo tnas-er --genome "$genome" --input 4x16x16 --seed 3 \
 		--calib-count 4 -o "$d" >/dev/null || { check "$genome: zoo" 1; continue; }
 	out=$("$SACCADE" ref "$d/model.yaml" --weights "$d/weights.npz" \
 		--input "$d/sample.npy" --mode all 2>&1)
