@@ -18,6 +18,7 @@
 
 #include "compiler/ir_internal.h"
 #include "saccade/npy.h"
+#include "common/yamlx.h"
 
 enum { P_WEIGHT, P_BIAS, P_GAMMA, P_BETA, P_MEAN, P_VAR, P_WSCALE, P_RAMP,
        P_COUNT };
@@ -38,25 +39,8 @@ typedef struct loader {
 	sac_err *e;
 } loader;
 
-static int err_at(loader *L, const yaml_node_t *n, int code, const char *fmt,
-		  ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 4, 5)))
-#endif
-	;
-
-static int err_at(loader *L, const yaml_node_t *n, int code, const char *fmt,
-		  ...)
-{
-	char msg[1500];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	return sac_errf(L->e, code, "%s:%lu:%lu: %s", L->file,
-			(unsigned long)n->start_mark.line + 1,
-			(unsigned long)n->start_mark.column + 1, msg);
-}
+/* Located errors: the loader's file at a node. */
+#define err_at(L, n, code, ...) sac__yaml_err((L)->e, (L)->file, (n), (code), __VA_ARGS__)
 
 static const char *scalar(const yaml_node_t *n)
 {
@@ -64,15 +48,7 @@ static const char *scalar(const yaml_node_t *n)
 					   : NULL;
 }
 
-static const char *node_kind(const yaml_node_t *n)
-{
-	switch (n->type) {
-	case YAML_SCALAR_NODE: return "a scalar";
-	case YAML_SEQUENCE_NODE: return "a sequence";
-	case YAML_MAPPING_NODE: return "a mapping";
-	default: return "nothing";
-	}
-}
+#define node_kind sac__yaml_kind
 
 static int get_string(loader *L, const yaml_node_t *n, const char *key,
 		      char *out, size_t size)
@@ -703,24 +679,11 @@ int sac_model_load_mem(const char *yaml, size_t len, const char *name,
 	snprintf(g->path, sizeof g->path, "%s", name);
 	g->gamma = 0.5;
 
-	yaml_parser_t parser;
-	if (!yaml_parser_initialize(&parser)) {
+	int r0 = sac__yaml_parse(yaml, len, name, &L.doc, e);
+	if (r0) {
 		free(g);
-		return sac_errf(e, SAC_ERR_NOMEM, "out of memory");
+		return r0;
 	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, len);
-	if (!yaml_parser_load(&parser, &L.doc)) {
-		int r = sac_errf(e, SAC_ERR_PARSE, "%s:%lu:%lu: %s%s%s", name,
-				 (unsigned long)parser.problem_mark.line + 1,
-				 (unsigned long)parser.problem_mark.column + 1,
-				 parser.problem ? parser.problem : "syntax error",
-				 parser.context ? " " : "",
-				 parser.context ? parser.context : "");
-		yaml_parser_delete(&parser);
-		free(g);
-		return r;
-	}
-	yaml_parser_delete(&parser);
 
 	int quantized = 0;
 	const yaml_node_t *nodes = NULL;
@@ -772,42 +735,13 @@ int sac_model_load(const char *yaml_path, const char *npz_path,
 		   sac_graph **out, sac_err *e)
 {
 	*out = NULL;
-	FILE *f = fopen(yaml_path, "rb");
-	if (!f)
-		return sac_errf(e, SAC_ERR_IO, "%s: cannot open: %s", yaml_path,
-				strerror(errno));
-	size_t cap = 1 << 16, len = 0;
-	char *buf = malloc(cap);
-	while (buf) {
-		size_t k = fread(buf + len, 1, cap - len, f);
-		len += k;
-		if (len < cap)
-			break;
-		if (cap >= ((size_t)64 << 20)) {
-			free(buf);
-			fclose(f);
-			return sac_errf(e, SAC_ERR_RANGE,
-					"%s: larger than 64 MiB; a model graph should be far smaller",
-					yaml_path);
-		}
-		char *nb = realloc(buf, cap * 2);
-		if (!nb) {
-			free(buf);
-			buf = NULL;
-			break;
-		}
-		buf = nb;
-		cap *= 2;
-	}
-	int rerr = ferror(f);
-	fclose(f);
-	if (!buf)
-		return sac_errf(e, SAC_ERR_NOMEM, "out of memory");
-	if (rerr) {
-		free(buf);
-		return sac_errf(e, SAC_ERR_IO, "%s: read error", yaml_path);
-	}
-	int r = sac_model_load_mem(buf, len, yaml_path, npz_path, out, e);
+	char *buf;
+	size_t len;
+	int r = sac__read_file(yaml_path, (size_t)64 << 20, "model graph", &buf,
+			       &len, e);
+	if (r)
+		return r;
+	r = sac_model_load_mem(buf, len, yaml_path, npz_path, out, e);
 	free(buf);
 	return r;
 }

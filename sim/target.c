@@ -23,6 +23,7 @@
 #include <yaml.h>
 
 #include "saccade/target.h"
+#include "common/yamlx.h"
 
 #define TARGET_FORMAT 1
 
@@ -278,35 +279,9 @@ typedef struct loader {
 	sac_err *e;
 } loader;
 
-static int err_at(loader *L, const yaml_node_t *n, int code, const char *fmt,
-		  ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 4, 5)))
-#endif
-	;
-
-static int err_at(loader *L, const yaml_node_t *n, int code, const char *fmt,
-		  ...)
-{
-	char msg[1500];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	return sac_errf(L->e, code, "%s:%lu:%lu: %s", L->file,
-			(unsigned long)n->start_mark.line + 1,
-			(unsigned long)n->start_mark.column + 1, msg);
-}
-
-static const char *node_kind(const yaml_node_t *n)
-{
-	switch (n->type) {
-	case YAML_SCALAR_NODE: return "a scalar";
-	case YAML_SEQUENCE_NODE: return "a sequence";
-	case YAML_MAPPING_NODE: return "a mapping";
-	default: return "nothing";
-	}
-}
+/* Located errors: the loader's file at a node. */
+#define err_at(L, n, code, ...) sac__yaml_err((L)->e, (L)->file, (n), (code), __VA_ARGS__)
+#define node_kind sac__yaml_kind
 
 static const yaml_node_t *node(loader *L, int id)
 {
@@ -573,27 +548,11 @@ int sac_target_load_mem(const char *yaml, size_t len, const char *name,
 	sac_target_default(&L->t);
 	snprintf(L->t.path, sizeof L->t.path, "%s", name);
 
-	yaml_parser_t parser;
-	if (!yaml_parser_initialize(&parser)) {
+	int r0 = sac__yaml_parse(yaml, len, name, &L->doc, e);
+	if (r0) {
 		free(L);
-		return sac_errf(e, SAC_ERR_NOMEM, "out of memory");
+		return r0;
 	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, len);
-	if (!yaml_parser_load(&parser, &L->doc)) {
-		int r = sac_errf(e, parser.error == YAML_MEMORY_ERROR
-					    ? SAC_ERR_NOMEM
-					    : SAC_ERR_PARSE,
-				 "%s:%lu:%lu: %s%s%s", name,
-				 (unsigned long)parser.problem_mark.line + 1,
-				 (unsigned long)parser.problem_mark.column + 1,
-				 parser.problem ? parser.problem : "syntax error",
-				 parser.context ? " " : "",
-				 parser.context ? parser.context : "");
-		yaml_parser_delete(&parser);
-		free(L);
-		return r;
-	}
-	yaml_parser_delete(&parser);
 
 	int r = parse_root(L, yaml_document_get_root_node(&L->doc));
 	if (!r && !L->have_name) {
@@ -630,29 +589,13 @@ int sac_target_load_mem(const char *yaml, size_t len, const char *name,
 
 int sac_target_load(const char *path, sac_target *t, sac_err *e)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return sac_errf(e, SAC_ERR_IO, "%s: cannot open: %s", path,
-				strerror(errno));
+	char *buf;
+	size_t len;
 	/* A target is a few hundred bytes; 1 MiB means a wrong file. */
-	enum { CAP = 1 << 20 };
-	char *buf = malloc(CAP);
-	if (!buf) {
-		fclose(f);
-		return sac_errf(e, SAC_ERR_NOMEM, "out of memory");
-	}
-	size_t len = fread(buf, 1, CAP, f);
-	int rerr = ferror(f), big = len == CAP;
-	fclose(f);
-	int r;
-	if (rerr)
-		r = sac_errf(e, SAC_ERR_IO, "%s: read error", path);
-	else if (big)
-		r = sac_errf(e, SAC_ERR_RANGE,
-			     "%s: larger than 1 MiB; a target file is far smaller",
-			     path);
-	else
-		r = sac_target_load_mem(buf, len, path, t, e);
+	int r = sac__read_file(path, (size_t)1 << 20, "target file", &buf, &len, e);
+	if (r)
+		return r;
+	r = sac_target_load_mem(buf, len, path, t, e);
 	free(buf);
 	return r;
 }
