@@ -9,9 +9,10 @@
 #include "saccade/saccade.h"
 
 static const cli_command commands[] = {
-	{"zoo", "write a model of the zoo (TNAS-ER genomes)", cli_zoo, cli_zoo_help},
+	{"zoo", "write a model of the zoo (TNAS-ER genomes, the MCO-E head)", cli_zoo, cli_zoo_help},
 	{"info", "print a model's layers, shapes, parameters and MACs", cli_info, cli_info_help},
 	{"ref", "run the reference executors (float, int, ttfs) on inputs", cli_ref, cli_ref_help},
+	{"dense-ref", "run the MCO-E head's float and integer references", cli_dense_ref, cli_dense_ref_help},
 	{"quantize", "convert a float model to an integer TTFS model", cli_quantize, cli_quantize_help},
 	{"compile", "compile and map a model into an image for a target", cli_compile, cli_compile_help},
 	{"map", "print the PE map of an image", cli_map, cli_map_help},

@@ -70,6 +70,33 @@ int sac_zoo_tnas_er_yaml(const sac_zoo_opts *o, FILE *out, sac_err *e);
 int sac_zoo_tnas_er(const sac_zoo_opts *o, const char *dir,
 		    sac_zoo_info *info, sac_err *e);
 
+/* ---- MCO-E (seed 000): the head after the backbones -------------------
+ * sac_zoo_mcoe writes into dir mcoe.yaml (the head's dimensions,
+ * docs/FORMATS.md "MCO-E models"), weights.npz (float32, the members of
+ * sac_mcoe_members in include/saccade/dense.h), calib.npy and sample.npy
+ * (float32 [N, 2, tokens, d_model]: modality 0 RGB, 1 events; synthetic
+ * backbone features, input i of class i mod 7).  Deterministic in the
+ * options. */
+typedef struct sac_zoo_mcoe_opts {
+	uint64_t seed; /* weights and inputs; default 1 */
+	int ncalib;    /* calibration inputs; default 16 */
+	int nsample;   /* sample inputs; default 7 (one per class) */
+	int small;     /* 1: the reduced head of the unit tests */
+} sac_zoo_mcoe_opts;
+
+void sac_zoo_mcoe_opts_init(sac_zoo_mcoe_opts *o);
+int sac_zoo_mcoe(const sac_zoo_mcoe_opts *o, const char *dir, sac_err *e);
+/* Parameters of the head the options describe. */
+int64_t sac_zoo_mcoe_params(const sac_zoo_mcoe_opts *o);
+/* The synthetic value of one member (kind and shape from
+ * sac_mcoe_members): a pure function of seed and name. */
+void sac_zoo_mcoe_fill(uint64_t seed, const char *name, char kind, int ndim,
+		       const int64_t *shape, float *dst);
+/* Synthetic input i ([2, tokens, d_model] floats); calib picks the
+ * calibration stream rather than the sample stream. */
+void sac_zoo_mcoe_input(int tokens, int d_model, uint64_t seed, int i,
+			int calib, float *dst);
+
 #ifdef __cplusplus
 }
 #endif
