@@ -19,7 +19,6 @@ SRC=${abs_top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 BLD=${abs_top_builddir:-.}
 VERILATOR=${VERILATOR:-}
 CC=${RTL_CC:-cc}
-jobs=${JOBS:-2}
 if [ -z "$VERILATOR" ]; then
 	echo "rtl_noc: no Verilator (configure did not find it): skipped"
 	exit 77
@@ -54,37 +53,60 @@ configs=(
 	"fast 3 3 3 2 0 0 1 1 1 2 2 3"
 	"slow 2 2 1 1 2 2 2 2 2 3 1 1"
 )
-start=$(date +%s)
-for c in "${configs[@]}"; do
-	set -- $c
-	name=$1 W=$2 H=$3 V=$4 D=$5 RD=$6 VD=$7 SD=$8 XD=$9 LD=${10} CD=${11} IN=${12} OUT=${13}
+# name -> -G parameters for Verilator and -D COSIM_* for the harness
+params() {
+	set -- $1
+	W=$2 H=$3 V=$4 D=$5 RD=$6 VD=$7 SD=$8 XD=$9 LD=${10} CD=${11} IN=${12} OUT=${13}
 	G="-GW=$W -GH=$H -GVCS=$V -GBUFFER_DEPTH=$D -GROUTE_DELAY=$RD -GVC_DELAY=$VD \
 -GSWITCH_DELAY=$SD -GXBAR_DELAY=$XD -GLINK_DELAY=$LD -GCREDIT_DELAY=$CD \
 -GIN_FIFO=$IN -GOUT_FIFO=$OUT"
 	DEF="-DCOSIM_W=$W -DCOSIM_H=$H -DCOSIM_VCS=$V -DCOSIM_D=$D -DCOSIM_RD=$RD \
 -DCOSIM_VD=$VD -DCOSIM_SD=$SD -DCOSIM_XD=$XD -DCOSIM_LD=$LD -DCOSIM_CD=$CD \
 -DCOSIM_IN_FIFO=$IN -DCOSIM_OUT_FIFO=$OUT"
-	tag="$name ${W}x$H V=$V D=$D rd=$RD vd=$VD sd=$SD xd=$XD ld=$LD cd=$CD in=$IN out=$OUT"
+	tag="$1 ${W}x$H V=$V D=$D rd=$RD vd=$VD sd=$SD xd=$XD ld=$LD cd=$CD in=$IN out=$OUT"
+}
+build() { # config: Verilate and compile; the log says how long it took
+	params "$1"
+	local name=${1%% *} t0
+	t0=$(date +%s)
+	# The generated model is large straight-line code: -O1 compiles in
+	# half the time of Verilator's default -Os and runs as fast here.
+	# shellcheck disable=SC2086
+	"$VERILATOR" --sc --exe --build -j 1 -Wall $G $rtl --top-module mesh \
+		-Mdir "$work/obj_$name" -o noc_cosim \
+		-MAKEFLAGS OPT_FAST=-O1 -MAKEFLAGS OPT_SLOW=-O0 -MAKEFLAGS OPT_GLOBAL=-O1 \
+		-CFLAGS "-I$SRC/include -I$SRC $DEF ${SYSTEMC_CFLAGS:-}" \
+		-LDFLAGS "$ref ${SYSTEMC_LIBS:-}" \
+		"$SRC/rtl/noc_cosim.cpp" >"$work/build_$name.log" 2>&1
+	local rc=$?
+	echo "$rc $(( $(date +%s) - t0 ))" >"$work/build_$name.rc"
+}
+
+start=$(date +%s)
+# The three builds are mostly one large file each: build them side by side.
+pids=()
+for c in "${configs[@]}"; do
+	build "$c" &
+	pids+=($!)
+done
+for c in "${configs[@]}"; do
+	params "$c"
+	name=${c%% *}
 	# shellcheck disable=SC2086
 	"$VERILATOR" --lint-only -Wall $G $rtl --top-module mesh >"$work/lint_$name.log" 2>&1
 	rc=$?
 	[ $rc = 0 ] || cat "$work/lint_$name.log"
 	check "lint -Wall clean: $tag" $rc
+done
+wait "${pids[@]}"
+for c in "${configs[@]}"; do
+	params "$c"
+	name=${c%% *}
 	obj=$work/obj_$name
-	t0=$(date +%s)
-	# The generated model is large straight-line code: -O1 compiles in
-	# half the time of Verilator's default -Os and runs as fast here.
-	# shellcheck disable=SC2086
-	"$VERILATOR" --sc --exe --build -j "$jobs" -Wall $G $rtl --top-module mesh \
-		-Mdir "$obj" -o noc_cosim \
-		-MAKEFLAGS OPT_FAST=-O1 -MAKEFLAGS OPT_SLOW=-O0 -MAKEFLAGS OPT_GLOBAL=-O1 \
-		-CFLAGS "-I$SRC/include -I$SRC $DEF ${SYSTEMC_CFLAGS:-}" \
-		-LDFLAGS "$ref ${SYSTEMC_LIBS:-}" \
-		"$SRC/rtl/noc_cosim.cpp" >"$work/build_$name.log" 2>&1
-	rc=$?
-	[ $rc = 0 ] || tail -n 40 "$work/build_$name.log"
-	check "Verilator + SystemC build ($(( $(date +%s) - t0 ))s): $tag" $rc
-	[ $rc = 0 ] || continue
+	read -r rc secs <"$work/build_$name.rc"
+	[ "$rc" = 0 ] || tail -n 40 "$work/build_$name.log"
+	check "Verilator + SystemC build (${secs}s): $tag" "$rc"
+	[ "$rc" = 0 ] || continue
 	run() { # expected exit, arguments
 		local want=$1; shift
 		"$obj/noc_cosim" "$@" >"$work/run.log" 2>&1
