@@ -204,9 +204,13 @@ int sac_dense_add(sac_dense_graph *g, const sac_dense_desc *s, sac_err *e)
 	d->coef[0] = s->coef[0] == 0 && s->coef[1] == 0 ? 1 : s->coef[0];
 	d->coef[1] = s->coef[0] == 0 && s->coef[1] == 0 ? 1 : s->coef[1];
 	d->eps = s->eps > 0 ? s->eps : 1e-5;
-	if (s->bits && (s->op != SAC_DENSE_LINEAR || (s->bits != 8 && s->bits != 16)))
-		return sac_errf(e, SAC_ERR_USAGE, "node '%s': only a linear may "
-				"choose its output bits (8 or 16)", s->name);
+	if (s->bits && ((s->bits != 8 && s->bits != 16) || s->op == SAC_DENSE_SOFTMAX ||
+			s->op == SAC_DENSE_GATE || s->op == SAC_DENSE_TOPK ||
+			s->op == SAC_DENSE_MOE_SUM || s->op == SAC_DENSE_RESHAPE))
+		return sac_errf(e, SAC_ERR_USAGE, "node '%s' (%s): output bits %d "
+				"(8 or 16, and not for softmax, mcib_gate, topk, "
+				"moe_sum, reshape)", s->name, sac_dense_op_name(s->op),
+				s->bits);
 	d->obits = s->bits;
 
 	const node *a = s->nin ? &g->v[s->in[0]] : NULL;
@@ -729,12 +733,27 @@ static int qweights(const float *w, int N, size_t len, int per_channel,
 	return SAC_OK;
 }
 
+/* Mantissa bits of a multiplier applied to accumulators up to accmax, so
+ * that the product stays below 2^62. */
+static int mbits(double accmax)
+{
+	int b = 62 - (int)ceil(log2(accmax + 1));
+	return b > 31 ? 31 : b < 8 ? 8 : b;
+}
+
+/* Largest |value| of a declared width. */
+static double vmax(int bits)
+{
+	return ldexp(1.0, bits - 1);
+}
+
 /* A quantised linear map: int8 weights, int32 biases at s_in s_w, and a
  * multiplier per output to s_out. */
 static int qlinear(node *d, int slot, const float *w, const float *b, int N,
-		   size_t len, double s_in, double s_out, int per_channel,
-		   sac_err *e)
+		   size_t len, double s_in, int in_bits, double s_out,
+		   int per_channel, sac_err *e)
 {
+	int mb = mbits((double)len * 128 * vmax(in_bits) + 2147483648.0);
 	double *sw = malloc(sizeof(double) * (size_t)N);
 	d->qb[slot] = malloc(sizeof(int32_t) * (size_t)N);
 	d->qm[slot] = malloc(sizeof(sac_dense_mult) * (size_t)N);
@@ -746,7 +765,7 @@ static int qlinear(node *d, int slot, const float *w, const float *b, int N,
 	for (int o = 0; !rc && o < N; o++) {
 		double v = rhaz((b ? b[o] : 0) / (s_in * sw[o]));
 		d->qb[slot][o] = sac_dense_sat((int64_t)fmax(fmin(v, 4e18), -4e18), 32);
-		rc = sac_dense_mult_make(s_in * sw[o] / s_out, 31, &d->qm[slot][o], e);
+		rc = sac_dense_mult_make(s_in * sw[o] / s_out, mb, &d->qm[slot][o], e);
 	}
 	free(sw);
 	return rc;
@@ -769,14 +788,15 @@ static int quant_node(sac_dense_graph *g, node *d, const sac_dense_qopts *o,
 	int K = a ? a->cols : 0, pc = o->per_channel, rc = SAC_OK;
 	switch (d->op) {
 	case SAC_DENSE_LINEAR:
-		return qlinear(d, 0, d->p[0], d->p[1], d->n, (size_t)K, sa, sy, pc, e);
+		return qlinear(d, 0, d->p[0], d->p[1], d->n, (size_t)K, sa, a->bits,
+			       sy, pc, e);
 	case SAC_DENSE_CONV1D:
 		return qlinear(d, 0, d->p[0], d->p[1], d->n, (size_t)K * d->kernel,
-			       sa, sy, pc, e);
+			       sa, a->bits, sy, pc, e);
 	case SAC_DENSE_DWCONV1D:
 	case SAC_DENSE_DWCONV1D_CAUSAL:
-		return qlinear(d, 0, d->p[0], d->p[1], K, (size_t)d->kernel, sa, sy,
-			       pc, e);
+		return qlinear(d, 0, d->p[0], d->p[1], K, (size_t)d->kernel, sa,
+			       a->bits, sy, pc, e);
 	case SAC_DENSE_ADD:
 		rc = mk(d->coef[0] * sa / sy, 31, &d->mm[0], d, e);
 		if (!rc) rc = mk(d->coef[1] * sb / sy, 31, &d->mm[1], d, e);
@@ -825,8 +845,10 @@ static int quant_node(sac_dense_graph *g, node *d, const sac_dense_qopts *o,
 			return sac_errf(e, SAC_ERR_NOMEM, "out of memory");
 		for (int i = 0; i < D * N; i++)
 			d->ae[i] = (int64_t)rhaz(-d->p[0][i] * dl->scale * LOG2E * 16777216.0);
-		rc = mk(dl->scale * B->scale * sa / sh, 31, &d->mm[0], d, e);
-		if (!rc) rc = mk(C->scale * sh / sy, 15, &d->mm[1], d, e);
+		rc = mk(dl->scale * B->scale * sa / sh,
+			mbits(vmax(dl->bits) * vmax(B->bits) * vmax(a->bits)), &d->mm[0], d, e);
+		if (!rc) rc = mk(C->scale * sh / sy,
+				 mbits(vmax(C->bits) * vmax(32) * N), &d->mm[1], d, e);
 		double sd;
 		if (!rc) rc = qweights(d->p[1], 1, (size_t)D, 0, &d->qw[0], &sd, e);
 		if (!rc) rc = mk(sa * sd / sy, 31, &d->mm[2], d, e);
@@ -849,8 +871,9 @@ static int quant_node(sac_dense_graph *g, node *d, const sac_dense_qopts *o,
 			rc = sac_errf(e, SAC_ERR_NOMEM, "out of memory");
 		for (int r = 0; !rc && r < K; r++) {
 			d->qb[0][r] = sac_dense_sat((int64_t)rhaz(d->p[1][r] / (sa * sw[r])), 32);
-			rc = mk(sa * sw[r] / sy, 31, &d->qm[0][r], d, e);
-			if (!rc) rc = mk(sb * sw[r] / sy, 31, &d->qm[1][r], d, e);
+			double am = 128.0 * K * vmax(a->bits > b->bits ? a->bits : b->bits);
+			rc = mk(sa * sw[r] / sy, mbits(am + 2147483648.0), &d->qm[0][r], d, e);
+			if (!rc) rc = mk(sb * sw[r] / sy, mbits(am), &d->qm[1][r], d, e);
 		}
 		if (!rc) rc = mk(sa / sy, 31, &d->mm[0], d, e);
 		free(sw);
@@ -858,15 +881,18 @@ static int quant_node(sac_dense_graph *g, node *d, const sac_dense_qopts *o,
 	}
 	case SAC_DENSE_MHA: {
 		int E = K, dk = E / d->heads;
+		/* Q, K, V and the context have the node's width. */
+		int ib = d->bits;
 		for (int j = 0; j < 5; j++)
-			d->iscale[j] = sym_scale(d->imax[j], j == 3 ? 32767 : 127);
-		rc = qlinear(d, 0, d->p[0], d->p[1], E, (size_t)E, sa, d->iscale[0], pc, e);
-		if (!rc) rc = qlinear(d, 1, d->p[2], d->p[3], E, (size_t)E, sb, d->iscale[1], pc, e);
-		if (!rc) rc = qlinear(d, 2, d->p[4], d->p[5], E, (size_t)E, sb, d->iscale[2], pc, e);
-		if (!rc) rc = qlinear(d, 3, d->p[6], d->p[7], E, (size_t)E, d->iscale[4], sy, pc, e);
+			d->iscale[j] = sym_scale(d->imax[j], j == 3 || ib == 16 ? 32767 : 127);
+		rc = qlinear(d, 0, d->p[0], d->p[1], E, (size_t)E, sa, a->bits, d->iscale[0], pc, e);
+		if (!rc) rc = qlinear(d, 1, d->p[2], d->p[3], E, (size_t)E, sb, b->bits, d->iscale[1], pc, e);
+		if (!rc) rc = qlinear(d, 2, d->p[4], d->p[5], E, (size_t)E, sb, b->bits, d->iscale[2], pc, e);
+		if (!rc) rc = qlinear(d, 3, d->p[6], d->p[7], E, (size_t)E, d->iscale[4], ib, sy, pc, e);
 		if (!rc) rc = mk(d->iscale[0] * d->iscale[1] / sqrt((double)dk) / d->iscale[3],
-				 31, &d->mm[0], d, e);
-		if (!rc) rc = mk(d->iscale[2] / Q14 / d->iscale[4], 31, &d->mm[1], d, e);
+				 mbits((double)dk * vmax(ib) * vmax(ib)), &d->mm[0], d, e);
+		if (!rc) rc = mk(d->iscale[2] / Q14 / d->iscale[4],
+				 mbits(2.0 * Q14 * vmax(ib)), &d->mm[1], d, e);
 		d->c = (int64_t)rhaz(d->iscale[3] * LOG2E * 16777216.0);
 		if (d->c < 1)
 			d->c = 1;
@@ -916,7 +942,10 @@ int sac_dense_quantize(sac_dense_graph *g, const sac_dense_qopts *o, sac_err *e)
 		case SAC_DENSE_MOE_SUM:
 			break; /* pass 2 */
 		default:
-			d->scale = sym_scale(d->amax, d->bits == 16 ? 32767 : 127);
+			/* int16 has bits to spare: twice the calibrated range,
+			 * so inputs beyond the calibration set do not clip. */
+			d->scale = d->bits == 16 ? sym_scale(2 * d->amax, 32767) :
+				   sym_scale(d->amax, 127);
 		}
 	}
 	/* Pass 2: the experts feeding a moe_sum share one output scale, so
@@ -975,9 +1004,9 @@ static int q_mha(const node *d, const int32_t *qs, int Tq, const int32_t *kv,
 		return sac_errf(e, SAC_ERR_NOMEM, "out of memory");
 	int32_t *K = Q + (size_t)Tq * E, *V = K + (size_t)Tk * E;
 	int32_t *ctx = V + (size_t)Tk * E, *s = ctx + (size_t)Tq * E, *p = s + Tk;
-	qlin(qs, Tq, E, d->qw[0], d->qb[0], d->qm[0], E, 8, Q);
-	qlin(kv, Tk, E, d->qw[1], d->qb[1], d->qm[1], E, 8, K);
-	qlin(kv, Tk, E, d->qw[2], d->qb[2], d->qm[2], E, 8, V);
+	qlin(qs, Tq, E, d->qw[0], d->qb[0], d->qm[0], E, d->bits, Q);
+	qlin(kv, Tk, E, d->qw[1], d->qb[1], d->qm[1], E, d->bits, K);
+	qlin(kv, Tk, E, d->qw[2], d->qb[2], d->qm[2], E, d->bits, V);
 	for (int hh = 0; hh < h; hh++)
 		for (int i = 0; i < Tq; i++) {
 			for (int j = 0; j < Tk; j++) {
@@ -991,10 +1020,10 @@ static int q_mha(const node *d, const int32_t *qs, int Tq, const int32_t *kv,
 				int64_t acc = 0;
 				for (int j = 0; j < Tk; j++)
 					acc += (int64_t)p[j] * V[(size_t)j * E + c];
-				ctx[(size_t)i * E + c] = sac_dense_sat(sac_dense_rq(acc, d->mm[1]), 8);
+				ctx[(size_t)i * E + c] = sac_dense_sat(sac_dense_rq(acc, d->mm[1]), d->bits);
 			}
 		}
-	qlin(ctx, Tq, E, d->qw[3], d->qb[3], d->qm[3], E, 8, y);
+	qlin(ctx, Tq, E, d->qw[3], d->qb[3], d->qm[3], E, d->bits, y);
 	free(Q);
 	return SAC_OK;
 }
@@ -1052,7 +1081,7 @@ static void q_layernorm(const node *d, const int32_t *x, int T, int K,
 			int64_t dv = (int64_t)K * r[k] - s1;
 			int64_t z = sac_dense_rshift(dv * inv, 50 - p / 2); /* Q12 */
 			int64_t a = z * d->qw[0][k] + d->qb[0][k];
-			y[(size_t)t * K + k] = sac_dense_sat(sac_dense_rq(a, d->mm[0]), 8);
+			y[(size_t)t * K + k] = sac_dense_sat(sac_dense_rq(a, d->mm[0]), d->bits);
 		}
 	}
 }
@@ -1080,7 +1109,7 @@ int sac_dense_forward_intq(const sac_dense_graph *g, sac_dense_exec *x,
 		switch (d->op) {
 		case SAC_DENSE_INPUT:
 			for (size_t k = 0; k < cnt; k++)
-				y[k] = sac_dense_sat(qin[nin][k], 8);
+				y[k] = sac_dense_sat(qin[nin][k], d->bits);
 			nin++;
 			break;
 		case SAC_DENSE_LINEAR:
@@ -1099,7 +1128,7 @@ int sac_dense_forward_intq(const sac_dense_graph *g, sac_dense_exec *x,
 							acc += (int32_t)d->qw[0][((size_t)o * K + k) * d->kernel + j] *
 							       A[(size_t)tt * K + k];
 					}
-					y[(size_t)t * d->n + o] = sac_dense_sat(sac_dense_rq(acc, d->qm[0][o]), 8);
+					y[(size_t)t * d->n + o] = sac_dense_sat(sac_dense_rq(acc, d->qm[0][o]), d->bits);
 				}
 			break;
 		}
@@ -1116,18 +1145,18 @@ int sac_dense_forward_intq(const sac_dense_graph *g, sac_dense_exec *x,
 							acc += (int32_t)d->qw[0][(size_t)c * d->kernel + j] *
 							       A[(size_t)tt * K + c];
 					}
-					y[(size_t)t * K + c] = sac_dense_sat(sac_dense_rq(acc, d->qm[0][c]), 8);
+					y[(size_t)t * K + c] = sac_dense_sat(sac_dense_rq(acc, d->qm[0][c]), d->bits);
 				}
 			break;
 		}
 		case SAC_DENSE_ADD:
 			for (size_t k = 0; k < cnt; k++)
 				y[k] = sac_dense_sat(sac_dense_rq(A[k], d->mm[0]) +
-						     sac_dense_rq(B[k], d->mm[1]), 8);
+						     sac_dense_rq(B[k], d->mm[1]), d->bits);
 			break;
 		case SAC_DENSE_MUL:
 			for (size_t k = 0; k < cnt; k++)
-				y[k] = sac_dense_sat(sac_dense_rq((int64_t)A[k] * B[k], d->mm[0]), 8);
+				y[k] = sac_dense_sat(sac_dense_rq((int64_t)A[k] * B[k], d->mm[0]), d->bits);
 			break;
 		case SAC_DENSE_SOFTPLUS: case SAC_DENSE_EXP: case SAC_DENSE_SIGMOID:
 		case SAC_DENSE_SILU: case SAC_DENSE_GELU:
@@ -1161,7 +1190,7 @@ int sac_dense_forward_intq(const sac_dense_graph *g, sac_dense_exec *x,
 					y[(size_t)t * K + o] = sac_dense_sat(
 						sac_dense_rq(aa, d->qm[0][o]) +
 						sac_dense_rq(bb, d->qm[1][o]) +
-						sac_dense_rq(A[(size_t)t * K + o], d->mm[0]), 8);
+						sac_dense_rq(A[(size_t)t * K + o], d->mm[0]), d->bits);
 				}
 			break;
 		case SAC_DENSE_MHA:
@@ -1183,7 +1212,7 @@ int sac_dense_forward_intq(const sac_dense_graph *g, sac_dense_exec *x,
 					y[(size_t)t * F + k] = sac_dense_sat(
 						sac_dense_rq((int64_t)A[t] * B[(size_t)t * F + k], d->mm[0]) +
 						sac_dense_rq((int64_t)(Q14 - A[t]) * Q[(size_t)t * F + k],
-							     d->mm[1]), 8);
+							     d->mm[1]), d->bits);
 			break;
 		}
 		case SAC_DENSE_TOPK: {
@@ -1251,10 +1280,12 @@ int sac_dense_forward_int(const sac_dense_graph *g, sac_dense_exec *x,
 			rc = sac_errf(e, SAC_ERR_NOMEM, "out of memory");
 			break;
 		}
-		/* The boundary: float features to int8 at the input's scale. */
+		/* The boundary: float features to integers at the input's
+		 * scale and width. */
+		double hi = vmax(d->bits) - 1;
 		for (size_t k = 0; k < cnt; k++) {
 			double v = rhaz(in[j][k] / d->scale);
-			q[j][k] = v > 127 ? 127 : v < -128 ? -128 : (int32_t)v;
+			q[j][k] = v > hi ? (int32_t)hi : v < -hi - 1 ? (int32_t)(-hi - 1) : (int32_t)v;
 		}
 		j++;
 	}

@@ -99,6 +99,7 @@ typedef struct walker {
 	sac_err *e;
 	int rc;
 	float *tmp;             /* A = -exp(A_log) of the scan being built */
+	int bits;               /* output width of the nodes being added */
 } walker;
 
 /* Parameter member `name` of the given shape: listed, or fetched. */
@@ -132,6 +133,10 @@ static int add(walker *w, sac_dense_desc *d)
 		return -1;
 	if (!w->g)
 		return 0;
+	sac_dense_op op = d->op;
+	if (!d->bits && w->bits && op != SAC_DENSE_SOFTMAX && op != SAC_DENSE_GATE &&
+	    op != SAC_DENSE_TOPK && op != SAC_DENSE_MOE_SUM && op != SAC_DENSE_RESHAPE)
+		d->bits = w->bits;
 	int r = sac_dense_add(w->g, d, w->e);
 	if (r < 0)
 		w->rc = r;
@@ -276,6 +281,9 @@ static int walk(walker *w)
 
 	int in[2], zs[2], inx[2], scan[2][2];
 	mamba_dir md[2][2];
+	/* Mamba and MCIB run on int16 activations: 500 x 4..16 values per
+	 * tensor cost little, and int8 there loses the head (docs/MCOE.md). */
+	w->bits = 16;
 	for (int s = 0; s < 2; s++) {
 		d = (sac_dense_desc){0};
 		d.name = mod[s];
@@ -387,6 +395,7 @@ static int walk(walker *w)
 	int mean = addc(w, "mcib.mean", pr, pe, 0.5, 0.5, -1);
 	int hm = addc(w, "mcib.out", mx, mean, 1, 1, -1);
 	int flat = reshape(w, "mcib.flat", hm, 1, -1);
+	w->bits = 0;
 	/* Fusion. */
 	int F = D->fusion, T2 = D->moe_tokens, dt2 = F / T2;
 	int fu = linear(w, "fusion.fc", flat, M * E, F, 1, -1);
