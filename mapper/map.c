@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "saccade/map.h"
+#include "sim/hwdefs.h"
 
 void sac_map_opts_init(sac_map_opts *o)
 {
@@ -127,6 +128,15 @@ static int build_layers(sac_map *m, const sac_graph *g, sac_err *e)
 			}
 			L->out_node = next;
 		}
+		/* A spike flit carries the layer and the (c, y, x) of the
+		 * transmitted neuron in fixed fields (sim/hwdefs.h). */
+		const sac_node *cn = &g->node[L->pool_node >= 0 ? L->pool_node : L->node];
+		if (m->nlayers >= (1 << SAC_HW_LAYER_W) || cn->c > (1 << SAC_HW_CHAN_W) ||
+		    cn->h > (1 << SAC_HW_ROW_W) || cn->w > (1 << SAC_HW_COL_W))
+			return sac_errf(e, SAC_ERR_CAPACITY,
+				"%s: layer '%s': a spike flit holds at most %d layers and neurons of up to %d channels x %d rows x %d columns; this layer is #%d with [%d, %d, %d]",
+				g->path, nd->name, 1 << SAC_HW_LAYER_W, 1 << SAC_HW_CHAN_W,
+				1 << SAC_HW_ROW_W, 1 << SAC_HW_COL_W, m->nlayers, cn->c, cn->h, cn->w);
 		if (L->kind != SAC_HW_INPUT) {
 			L->src = find_layer_by_out(m, g, nd->in[0]);
 			if (L->src < 0)

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "saccade/noc.h"
+#include "sim/hwdefs.h"
 #include "saccade/sim.h"
 #include "ref/ref_internal.h"
 
@@ -72,14 +73,14 @@ void sac_sim_stats_free(sac_sim_stats *st)
 
 /* Payload of a spike packet: hardware layer, then (c, y, x) of the
  * transmitted neuron (docs/NOC.md). */
-#define PL_LAYER(p) ((int)((p) >> 40) & 0xff)
-#define PL_C(p) ((int)((p) >> 26) & 0x3fff)
-#define PL_Y(p) ((int)((p) >> 13) & 0x1fff)
-#define PL_X(p) ((int)(p) & 0x1fff)
+#define PL_LAYER(p) SAC_HW_GET(p, LAYER)
+#define PL_C(p) SAC_HW_GET(p, CHAN)
+#define PL_Y(p) SAC_HW_GET(p, ROW)
+#define PL_X(p) SAC_HW_GET(p, COL)
 static uint64_t payload(int layer, int c, int y, int x)
 {
-	return ((uint64_t)layer << 40) | ((uint64_t)c << 26) |
-	       ((uint64_t)y << 13) | (uint64_t)x;
+	return SAC_HW_PUT(layer, LAYER) | SAC_HW_PUT(c, CHAN) |
+	       SAC_HW_PUT(y, ROW) | SAC_HW_PUT(x, COL);
 }
 
 typedef struct pe_state {
@@ -97,7 +98,7 @@ typedef struct pe_state {
 	int32_t *fire;            /* local neuron indices firing this step */
 	int nfire;
 	int32_t *bucket_start, *bucket; /* event uarch and input: by fire step */
-	uint64_t *outq;           /* packets to offer: dst << 48 | payload */
+	uint64_t *outq;           /* packets to offer: dst above the payload bits */
 	int nout, outpos;
 	int64_t busy_until, done_at;
 	sac_pe_counts cnt;
@@ -264,7 +265,7 @@ static int push_packet(sim *S, pe_state *P, int dst_pe, uint64_t pl)
 			return -1;
 		P->outq = q;
 	}
-	P->outq[P->nout++] = ((uint64_t)dst_pe << 48) | pl;
+	P->outq[P->nout++] = ((uint64_t)dst_pe << SAC_HW_PAYLOAD_BITS) | pl;
 	return 0;
 }
 
@@ -430,8 +431,8 @@ static int offer(sim *S, int *live, int *nlive, int64_t now)
 		pe_state *P = &S->pe[node];
 		if (sac_noc_send_room(S->noc, node)) {
 			uint64_t q = P->outq[P->outpos];
-			sac_packet pk = {.src = node, .dst = (int)(q >> 48),
-					 .nflits = 1, .payload = q & 0xffffffffffffULL,
+			sac_packet pk = {.src = node, .dst = (int)(q >> SAC_HW_PAYLOAD_BITS),
+					 .nflits = 1, .payload = q & (((uint64_t)1 << SAC_HW_PAYLOAD_BITS) - 1),
 					 .created = now};
 			if (sac_noc_send(S->noc, &pk) != 1)
 				return sac_errf(S->e, SAC_ERR_USAGE, "internal: bad packet");
