@@ -293,11 +293,19 @@ int cli_sim(int argc, char **argv)
 		for (int k = 0; k < SAC_E_COUNT; k++)
 			printf("  %-16s %10.5f  %5.1f%%\n", sac_ecomp_name((sac_ecomp)k),
 			       st->comp[k] * 1e-9, 100.0 * st->comp[k] / st->energy_pj);
-		printf("\nby layer:\n  %-22s %5s %10s %10s\n", "layer", "PEs", "cycles", "mJ");
-		for (int l = 0; l < p->m->nlayers; l++)
-			printf("  %-22s %5d %10lld %10.5f\n", p->g->node[p->m->layer[l].node].name,
-			       p->m->layer[l].count, (long long)st->layer_cycles[l],
-			       st->layer_pj[l] * 1e-9);
+		printf("\nby layer (window: the cycles of the window in which the layer's\n"
+		       "outputs spike, while the next layer integrates them):\n"
+		       "  %-22s %5s %10s %10s\n", "layer", "PEs", "window", "mJ");
+		for (int l = 0; l < p->m->nlayers; l++) {
+			const sac_hwlayer *L = &p->m->layer[l];
+			char cyc[32];
+			if (L->kind == SAC_HW_READOUT)
+				snprintf(cyc, sizeof cyc, "(readout)");
+			else
+				snprintf(cyc, sizeof cyc, "%lld", (long long)st->layer_cycles[l]);
+			printf("  %-22s %5d %10s %10.5f\n", p->g->node[L->node].name,
+			       L->count, cyc, st->layer_pj[l] * 1e-9);
+		}
 		printf("  %-22s %5d %10s %10.5f\n", "(unused PEs)",
 		       p->m->npe - p->m->nregions, "", st->unused_pj * 1e-9);
 		if (check)
