@@ -19,7 +19,7 @@
 #include "saccade/npy.h"
 
 enum { M_FLOAT = 1, M_INT = 2, M_ALL = 3 };
-enum { OPT_CALIB = 256, OPT_INDEX, OPT_QUANT, OPT_STATE, OPT_QUIET };
+enum { OPT_CALIB = 256, OPT_INDEX, OPT_QUANT, OPT_STATE, OPT_QUIET, OPT_WBITS };
 
 static const struct option long_opts[] = {
 	{"input", required_argument, NULL, 'i'},
@@ -29,6 +29,7 @@ static const struct option long_opts[] = {
 	{"quant", required_argument, NULL, OPT_QUANT},
 	{"state-bits", required_argument, NULL, OPT_STATE},
 	{"quiet", no_argument, NULL, OPT_QUIET},
+	{"weight-bits", required_argument, NULL, OPT_WBITS},
 	{NULL, 0, NULL, 0},
 };
 
@@ -101,7 +102,7 @@ static void print_row(const char *tag, const double *l, int nc,
 int cli_dense_ref(int argc, char **argv)
 {
 	const char *input = NULL, *calib = NULL;
-	int mode = M_ALL, quiet = 0;
+	int mode = M_ALL, quiet = 0, wbits = 8;
 	long index = -1;
 	sac_dense_qopts qo;
 	sac_dense_qopts_init(&qo);
@@ -137,6 +138,11 @@ int cli_dense_ref(int argc, char **argv)
 				return bad_usage("--state-bits wants 8..28, got", optarg);
 			break;
 		case OPT_QUIET: quiet = 1; break;
+		case OPT_WBITS:
+			if (!strcmp(optarg, "8")) wbits = 8;
+			else if (!strcmp(optarg, "16")) wbits = 16;
+			else return bad_usage("--weight-bits must be 8 or 16, got", optarg);
+			break;
 		case ':': return bad_usage("option needs a value:", argv[optind - 1]);
 		default: return bad_usage("unknown option", argv[optind - 1]);
 		}
@@ -197,6 +203,9 @@ int cli_dense_ref(int argc, char **argv)
 			if (sac_dense_forward_float(g, &xf, pin, 1, &e))
 				rc = cli_fail("dense-ref", e.msg);
 		}
+		/* --weight-bits 16: int16 weights from the fusion on (router
+		 * and experts, where the activations are int8). */
+		qo.wide_from = wbits == 16 ? sac_dense_find(g, "fusion.fc") : -1;
 		if (!rc && sac_dense_quantize(g, &qo, &e))
 			rc = cli_fail("dense-ref", e.msg);
 		if (rc)
@@ -207,9 +216,9 @@ int cli_dense_ref(int argc, char **argv)
 	printf("mco-e: %s, %lld parameters, %d input%s from %s", dir,
 	       (long long)sac_dense_params(g), nin, nin == 1 ? "" : "s", input);
 	if (mode & M_INT)
-		printf(", calibrated on %d (%s), %s int8 weights, scan state %d bits",
+		printf(", calibrated on %d (%s), %s int8 weights%s, scan state %d bits",
 		       ncal, calib, qo.per_channel ? "per-channel" : "per-tensor",
-		       qo.state_bits);
+		       wbits == 16 ? " (int16 from the fusion on)" : "", qo.state_bits);
 	printf("\n");
 	int lo = index >= 0 ? (int)index : 0, hi = index >= 0 ? (int)index + 1 : nin;
 	int agree = 0, eagree = 0, n = 0;
@@ -291,7 +300,7 @@ void cli_dense_ref_help(FILE *f)
 "SYNOPSIS\n"
 "    saccade dense-ref DIR [--input X.npy] [--mode float|int|all]\n"
 "                      [--calib C.npy] [--index N] [--quant channel|tensor]\n"
-"                      [--state-bits B] [--quiet]\n"
+"                      [--state-bits B] [--weight-bits 8|16] [--quiet]\n"
 "\n"
 "DESCRIPTION\n"
 "    DIR holds an MCO-E head as 'saccade zoo mco-e' writes it: mcoe.yaml\n"
@@ -325,6 +334,8 @@ void cli_dense_ref_help(FILE *f)
 "                          (default) or per tensor\n"
 "    --state-bits B        the scan state's calibrated maximum sits at\n"
 "                          2^B in its int32 word (8..28, default 24)\n"
+"    --weight-bits 8|16    16: int16 weights from the fusion linear on\n"
+"                          (router and experts); default 8\n"
 "    --quiet               only the header and the agreement line\n"
 "\n"
 "EXAMPLES\n"

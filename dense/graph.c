@@ -42,7 +42,8 @@ typedef struct node {
 	/* Integer parameters. */
 	double scale;  /* value of one integer step of the output */
 	int bits;      /* declared width of the output */
-	int8_t *qw[NQ];
+	int16_t *qw[NQ]; /* int8 or int16 weights (wmax 127 or 32767) */
+	double wmax;
 	int32_t *qb[NQ];
 	sac_dense_mult *qm[NQ];
 	sac_dense_mult mm[NMULT];
@@ -692,6 +693,7 @@ void sac_dense_qopts_init(sac_dense_qopts *o)
 {
 	o->per_channel = 1;
 	o->state_bits = 24;
+	o->wide_from = -1;
 }
 
 static double rhaz(double v)
@@ -708,9 +710,9 @@ static double sym_scale(double amax, double qmax)
 /* int8 weights of N rows of `len` values: per-row (per output channel) or
  * per-tensor scales into sw[N]. */
 static int qweights(const float *w, int N, size_t len, int per_channel,
-		    int8_t **qw, double *sw, sac_err *e)
+		    double qmax, int16_t **qw, double *sw, sac_err *e)
 {
-	*qw = malloc((size_t)N * len + 1);
+	*qw = malloc(sizeof(int16_t) * ((size_t)N * len + 1));
 	if (!*qw)
 		return sac_errf(e, SAC_ERR_NOMEM, "out of memory");
 	double all = 0;
@@ -724,10 +726,10 @@ static int qweights(const float *w, int N, size_t len, int per_channel,
 			all = m;
 	}
 	for (int o = 0; o < N; o++) {
-		sw[o] = sym_scale(per_channel ? sw[o] : all, 127);
+		sw[o] = sym_scale(per_channel ? sw[o] : all, qmax);
 		for (size_t k = 0; k < len; k++) {
 			double v = rhaz(w[o * len + k] / sw[o]);
-			(*qw)[o * len + k] = (int8_t)(v > 127 ? 127 : v < -127 ? -127 : v);
+			(*qw)[o * len + k] = (int16_t)(v > qmax ? qmax : v < -qmax ? -qmax : v);
 		}
 	}
 	return SAC_OK;
@@ -753,7 +755,7 @@ static int qlinear(node *d, int slot, const float *w, const float *b, int N,
 		   size_t len, double s_in, int in_bits, double s_out,
 		   int per_channel, sac_err *e)
 {
-	int mb = mbits((double)len * 128 * vmax(in_bits) + 2147483648.0);
+	int mb = mbits((double)len * (d->wmax + 1) * vmax(in_bits) + 2147483648.0);
 	double *sw = malloc(sizeof(double) * (size_t)N);
 	d->qb[slot] = malloc(sizeof(int32_t) * (size_t)N);
 	d->qm[slot] = malloc(sizeof(sac_dense_mult) * (size_t)N);
@@ -761,7 +763,7 @@ static int qlinear(node *d, int slot, const float *w, const float *b, int N,
 		free(sw);
 		return sac_errf(e, SAC_ERR_NOMEM, "out of memory");
 	}
-	int rc = qweights(w, N, len, per_channel, &d->qw[slot], sw, e);
+	int rc = qweights(w, N, len, per_channel, d->wmax, &d->qw[slot], sw, e);
 	for (int o = 0; !rc && o < N; o++) {
 		double v = rhaz((b ? b[o] : 0) / (s_in * sw[o]));
 		d->qb[slot][o] = sac_dense_sat((int64_t)fmax(fmin(v, 4e18), -4e18), 32);
@@ -786,6 +788,8 @@ static int quant_node(sac_dense_graph *g, node *d, const sac_dense_qopts *o,
 	const node *b = d->nin > 1 ? &g->v[d->in[1]] : NULL;
 	double sa = a ? a->scale : 0, sb = b ? b->scale : 0, sy = d->scale;
 	int K = a ? a->cols : 0, pc = o->per_channel, rc = SAC_OK;
+	/* int16 weights from node o->wide_from on (docs/MCOE.md). */
+	d->wmax = o->wide_from >= 0 && d - g->v >= o->wide_from ? 32767 : 127;
 	switch (d->op) {
 	case SAC_DENSE_LINEAR:
 		return qlinear(d, 0, d->p[0], d->p[1], d->n, (size_t)K, sa, a->bits,
@@ -822,7 +826,7 @@ static int quant_node(sac_dense_graph *g, node *d, const sac_dense_qopts *o,
 		d->qb[0] = malloc(sizeof(int32_t) * (size_t)K);
 		if (!d->qb[0])
 			return sac_errf(e, SAC_ERR_NOMEM, "out of memory");
-		rc = qweights(d->p[0], 1, (size_t)K, 0, &d->qw[0], &sg, e);
+		rc = qweights(d->p[0], 1, (size_t)K, 0, 127, &d->qw[0], &sg, e);
 		for (int k = 0; !rc && k < K; k++)
 			d->qb[0][k] = sac_dense_sat((int64_t)rhaz(d->p[1][k] / (sg / 4096.0)), 32);
 		if (!rc) rc = mk(sg / 4096.0 / sy, 31, &d->mm[0], d, e);
@@ -850,7 +854,7 @@ static int quant_node(sac_dense_graph *g, node *d, const sac_dense_qopts *o,
 		if (!rc) rc = mk(C->scale * sh / sy,
 				 mbits(vmax(C->bits) * vmax(32) * N), &d->mm[1], d, e);
 		double sd;
-		if (!rc) rc = qweights(d->p[1], 1, (size_t)D, 0, &d->qw[0], &sd, e);
+		if (!rc) rc = qweights(d->p[1], 1, (size_t)D, 0, 127, &d->qw[0], &sd, e);
 		if (!rc) rc = mk(sa * sd / sy, 31, &d->mm[2], d, e);
 		return rc;
 	}
@@ -860,8 +864,8 @@ static int quant_node(sac_dense_graph *g, node *d, const sac_dense_qopts *o,
 		/* One weight scale per output row over both halves, so that
 		 * the halves stay one matrix of one step. */
 		double *sw = malloc(sizeof(double) * (size_t)K);
-		int8_t *qw = NULL;
-		rc = sw ? qweights(d->p[0], K, (size_t)2 * K, pc, &qw, sw, e) :
+		int16_t *qw = NULL;
+		rc = sw ? qweights(d->p[0], K, (size_t)2 * K, pc, d->wmax, &qw, sw, e) :
 			  sac_errf(e, SAC_ERR_NOMEM, "out of memory");
 		d->qw[0] = qw;
 		d->qb[0] = malloc(sizeof(int32_t) * (size_t)K);
@@ -871,7 +875,7 @@ static int quant_node(sac_dense_graph *g, node *d, const sac_dense_qopts *o,
 			rc = sac_errf(e, SAC_ERR_NOMEM, "out of memory");
 		for (int r = 0; !rc && r < K; r++) {
 			d->qb[0][r] = sac_dense_sat((int64_t)rhaz(d->p[1][r] / (sa * sw[r])), 32);
-			double am = 128.0 * K * vmax(a->bits > b->bits ? a->bits : b->bits);
+			double am = (d->wmax + 1) * K * vmax(a->bits > b->bits ? a->bits : b->bits);
 			rc = mk(sa * sw[r] / sy, mbits(am + 2147483648.0), &d->qm[0][r], d, e);
 			if (!rc) rc = mk(sb * sw[r] / sy, mbits(am), &d->qm[1][r], d, e);
 		}
@@ -980,14 +984,14 @@ int sac_dense_quantize(sac_dense_graph *g, const sac_dense_qopts *o, sac_err *e)
 
 /* ---- the integer reference ---------------------------------------------------- */
 
-static void qlin(const int32_t *x, int T, int K, const int8_t *w,
+static void qlin(const int32_t *x, int T, int K, const int16_t *w,
 		 const int32_t *b, const sac_dense_mult *m, int N, int bits,
 		 int32_t *y)
 {
 	for (int t = 0; t < T; t++)
 		for (int o = 0; o < N; o++) {
 			int64_t acc = b[o];
-			const int8_t *wr = w + (size_t)o * K;
+			const int16_t *wr = w + (size_t)o * K;
 			const int32_t *xr = x + (size_t)t * K;
 			for (int k = 0; k < K; k++)
 				acc += (int32_t)wr[k] * xr[k];
@@ -1181,7 +1185,7 @@ int sac_dense_forward_intq(const sac_dense_graph *g, sac_dense_exec *x,
 		case SAC_DENSE_MJOS:
 			for (int t = 0; t < T; t++)
 				for (int o = 0; o < K; o++) {
-					const int8_t *w = d->qw[0] + (size_t)o * 2 * K;
+					const int16_t *w = d->qw[0] + (size_t)o * 2 * K;
 					int64_t aa = d->qb[0][o], bb = 0;
 					for (int k = 0; k < K; k++) {
 						aa += (int32_t)w[k] * A[(size_t)t * K + k];

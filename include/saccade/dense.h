@@ -210,6 +210,7 @@ void sac_dense_calib_reset(sac_dense_graph *g);
 typedef struct sac_dense_qopts {
 	int per_channel; /* int8 weights per output channel (1) or tensor (0) */
 	int state_bits;  /* scan state: calibrated max at 2^bits (default 24) */
+	int wide_from;   /* int16 weights for nodes >= this index (-1: none) */
 } sac_dense_qopts;
 void sac_dense_qopts_init(sac_dense_qopts *o);
 
