@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "common/files.h"
 #include "saccade/dense.h"
 #include "saccade/npy.h"
 #include "saccade/zoo.h"
@@ -174,28 +175,6 @@ int64_t sac_zoo_mcoe_params(const sac_zoo_mcoe_opts *o)
 
 /* ---- files ------------------------------------------------------------------- */
 
-static int mkdir_p(const char *dir, sac_err *e)
-{
-	char buf[4096];
-	if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf)
-		return sac_errf(e, SAC_ERR_IO, "%s: path too long", dir);
-	for (char *q = buf + 1;; q++) {
-		int end = *q == 0;
-		if (*q == '/' || end) {
-			*q = 0;
-			if (mkdir(buf, 0777) && errno != EEXIST)
-				return sac_errf(e, SAC_ERR_IO, "%s: cannot create "
-						"directory: %s", buf, strerror(errno));
-			if (end)
-				break;
-			*q = '/';
-		}
-	}
-	struct stat st;
-	if (stat(dir, &st) || !S_ISDIR(st.st_mode))
-		return sac_errf(e, SAC_ERR_IO, "%s: not a directory", dir);
-	return SAC_OK;
-}
 
 static int write_yaml(const char *path, const sac_mcoe_dims *d, uint64_t seed,
 		      int64_t params, sac_err *e)
@@ -276,7 +255,7 @@ int sac_zoo_mcoe(const sac_zoo_mcoe_opts *o, const char *dir, sac_err *e)
 	dims_of(o, &d);
 	char path[4200];
 	collect c = {.seed = o->seed, .e = e};
-	int rc = mkdir_p(dir, e);
+	int rc = sac__mkdir_p(dir, e);
 	if (!rc)
 		rc = sac_mcoe_members(&d, on_member, &c);
 	if (!rc) {

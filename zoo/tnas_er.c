@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "common/files.h"
 #include "saccade/events.h"
 #include "saccade/npy.h"
 #include "saccade/zoo.h"
@@ -540,28 +541,6 @@ static int make_inputs(const plan *p, uint64_t seed, int n, int calib,
 
 /* ---- files ------------------------------------------------------------------------- */
 
-static int mkdir_p(const char *dir, sac_err *e)
-{
-	char buf[4096];
-	if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf)
-		return sac_errf(e, SAC_ERR_IO, "%s: path too long", dir);
-	for (char *q = buf + 1;; q++) {
-		int end = *q == 0;
-		if (*q == '/' || end) {
-			*q = 0;
-			if (mkdir(buf, 0777) && errno != EEXIST)
-				return sac_errf(e, SAC_ERR_IO, "%s: cannot create "
-						"directory: %s", buf, strerror(errno));
-			if (end)
-				break;
-			*q = '/';
-		}
-	}
-	struct stat st;
-	if (stat(dir, &st) || !S_ISDIR(st.st_mode))
-		return sac_errf(e, SAC_ERR_IO, "%s: not a directory", dir);
-	return SAC_OK;
-}
 
 static int write_yaml(const plan *p, const sac_zoo_opts *o, const char *path,
 		      sac_err *e)
@@ -595,7 +574,7 @@ int sac_zoo_tnas_er(const sac_zoo_opts *o, const char *dir,
 	char path[4200];
 	int rc = build(o, p, e);
 	if (!rc)
-		rc = mkdir_p(dir, e);
+		rc = sac__mkdir_p(dir, e);
 	if (!rc)
 		rc = make_weights(p, seed, &m, e);
 	if (!rc)
