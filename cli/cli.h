@@ -39,6 +39,11 @@ void cli_noc_help(FILE *out);
 int cli_dense_ref(int argc, char **argv);
 void cli_dense_ref_help(FILE *out);
 
+/* Print root as JSON to path (stdout if path is NULL) and delete it;
+ * returns 0 or, after a message naming the file, 1. */
+struct cJSON;
+int cli_write_json(const char *cmd, const char *path, struct cJSON *root);
+
 /* Print "saccade: <cmd>: msg" to stderr; returns 1. */
 int cli_fail(const char *cmd, const char *msg);
 

@@ -211,13 +211,7 @@ static cJSON *result_json(const sac_traffic_result *r)
 
 static int print_json(cJSON *root)
 {
-	char *txt = cJSON_Print(root);
-	cJSON_Delete(root);
-	if (!txt)
-		return cli_fail("noc", "out of memory writing JSON");
-	puts(txt);
-	free(txt);
-	return 0;
+	return cli_write_json("noc", NULL, root);
 }
 
 /* ---- the curve as CSV and SVG ---------------------------------------------- */

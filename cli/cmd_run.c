@@ -149,21 +149,7 @@ static int write_report(const char *path, const sac_program *p, const sac_manife
 		}
 		cJSON_AddItemToArray(arr, o);
 	}
-	char *txt = cJSON_Print(root);
-	cJSON_Delete(root);
-	if (!txt)
-		return cli_fail("run", "out of memory writing the report");
-	FILE *f = fopen(path, "w");
-	int rc = 0;
-	if (!f || fputs(txt, f) < 0 || fputc('\n', f) < 0) {
-		char msg[1200];
-		snprintf(msg, sizeof msg, "%s: cannot write: %s", path, strerror(errno));
-		rc = cli_fail("run", msg);
-	}
-	if (f && fclose(f) && !rc)
-		rc = cli_fail("run", "report: write error");
-	free(txt);
-	return rc;
+	return cli_write_json("run", path, root);
 }
 
 static int to_long(const char *s, long lo, long hi, long *v)

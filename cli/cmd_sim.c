@@ -182,21 +182,7 @@ static int write_report(const char *path, const sac_program *p, const char *inpu
 		cJSON_AddNumberToObject(P, "link_flits", (double)c->link);
 		cJSON_AddItemToArray(pes, P);
 	}
-	char *txt = cJSON_Print(root);
-	cJSON_Delete(root);
-	if (!txt)
-		return cli_fail("sim", "out of memory writing the report");
-	FILE *f = fopen(path, "w");
-	int rc = 0;
-	if (!f || fputs(txt, f) < 0 || fputc('\n', f) < 0) {
-		char m[1200];
-		snprintf(m, sizeof m, "%s: cannot write: %s", path, strerror(errno));
-		rc = cli_fail("sim", m);
-	}
-	if (f && fclose(f) && !rc)
-		rc = cli_fail("sim", "report: write error");
-	free(txt);
-	return rc;
+	return cli_write_json("sim", path, root);
 }
 
 int cli_sim(int argc, char **argv)

@@ -2,7 +2,10 @@
  *
  * Exit status: 0 success, 1 a user error (message on stderr), 2 bad
  * usage.  Each command lives in cli/cmd_*.c with its own help text. */
+#include <cjson/cJSON.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -27,6 +30,26 @@ int cli_fail(const char *cmd, const char *msg)
 {
 	fprintf(stderr, "saccade %s: %s\n", cmd, msg);
 	return 1;
+}
+
+int cli_write_json(const char *cmd, const char *path, cJSON *root)
+{
+	char *txt = cJSON_Print(root);
+	cJSON_Delete(root);
+	if (!txt)
+		return cli_fail(cmd, "out of memory writing JSON");
+	FILE *f = path ? fopen(path, "w") : stdout;
+	int rc = 0;
+	if (!f || fputs(txt, f) < 0 || fputc('\n', f) < 0) {
+		char m[1200];
+		snprintf(m, sizeof m, "%s: cannot write: %s", path ? path : "stdout",
+			 strerror(errno));
+		rc = cli_fail(cmd, m);
+	}
+	if (f && f != stdout && fclose(f) && !rc)
+		rc = cli_fail(cmd, "report: write error");
+	free(txt);
+	return rc;
 }
 
 static void usage(FILE *f)
