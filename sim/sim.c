@@ -5,7 +5,9 @@
  *
  *   1. traffic: every PE whose layer fires in w turns its fire list for
  *      the step into packets (max-pool at the source, one packet per
- *      matching route) and offers one per cycle to the NoC; every PE
+ *      matching route); its spike unit hands out one item per cycle: a
+ *      packet, offered to the NoC until taken, or a bubble for a fired
+ *      neuron that sends nothing; every PE
  *      whose layer integrates in w takes arrived packets one at a time
  *      and applies their synapses, busy for
  *      max(1, positions x ceil(channels / lanes)) cycles each, its
@@ -98,8 +100,12 @@ typedef struct pe_state {
 	int32_t *fire;            /* local neuron indices firing this step */
 	int nfire;
 	int32_t *bucket_start, *bucket; /* event uarch and input: by fire step */
-	uint64_t *outq;           /* packets to offer: dst above the payload bits */
+	uint64_t *outq;           /* spike unit items: a packet (dst above the
+				   * payload bits) or BUBBLE */
+	int32_t *outn;            /* per item: the local neuron if it is the
+				   * neuron's first item, else -1 */
 	int nout, outpos;
+	int64_t spikes_out;       /* spikes handled by the spike unit so far */
 	int64_t busy_until, done_at;
 	sac_pe_counts cnt;
 } pe_state;
@@ -118,13 +124,16 @@ typedef struct sim {
 	sac_ref_out *out;
 	sac_err *e;
 	FILE *vcd;                /* trace, or NULL */
+	const sac_sim_opts *o;
+	int64_t gstep;            /* the global step being simulated */
 	int64_t vcd_t;            /* last time written */
 	int64_t vcd_flight;       /* last NoC occupancy written */
 } sim;
 
 /* VCD trace (docs/ARCHITECTURE.md, "Traces"): per PE in use the running
- * counts of spikes fired, packets sent and packets received; globally
- * the step, the window and the flits in flight in the NoC.  Identifiers
+ * counts of spikes (as the spike unit handles them), packets sent and
+ * packets received; globally the step, the window and the flits in
+ * flight in the NoC.  Identifiers
  * are "s<node>", "o<node>", "i<node>" and "T", "W", "F". */
 static void vcd_at(sim *S, int64_t t)
 {
@@ -255,18 +264,32 @@ static inline size_t gidx(const pe_state *P, int li)
 	return ((size_t)o * P->nd->h + (size_t)oy) * P->nd->w + (size_t)ox;
 }
 
-static int push_packet(sim *S, pe_state *P, int dst_pe, uint64_t pl)
+/* A spike unit item that is not a packet: a fired neuron that sends
+ * nothing still takes its cycle (docs/ARCHITECTURE.md, "spike unit"). */
+#define BUBBLE UINT64_MAX
+
+static int push_item(pe_state *P, uint64_t item)
 {
-	(void)S;
 	if (P->nout == 0 || (P->nout & (P->nout - 1)) == 0) {
 		int cap = P->nout ? 2 * P->nout : 64;
 		uint64_t *q = realloc(P->outq, (size_t)cap * sizeof *q);
 		if (!q)
 			return -1;
 		P->outq = q;
+		int32_t *n = realloc(P->outn, (size_t)cap * sizeof *n);
+		if (!n)
+			return -1;
+		P->outn = n;
 	}
-	P->outq[P->nout++] = ((uint64_t)dst_pe << SAC_HW_PAYLOAD_BITS) | pl;
+	P->outn[P->nout] = -1;
+	P->outq[P->nout++] = item;
 	return 0;
+}
+
+static int push_packet(sim *S, pe_state *P, int dst_pe, uint64_t pl)
+{
+	(void)S;
+	return push_item(P, ((uint64_t)dst_pe << SAC_HW_PAYLOAD_BITS) | pl);
 }
 
 /* Send (c, y, x) of the transmitted coordinates along every matching route. */
@@ -315,9 +338,12 @@ static int pool_spike(sim *S, pe_state *P, int k, int o, int y, int x)
 	return SAC_OK;
 }
 
-/* Neuron li of P fires at the current step: record, pool, packetise. */
+/* Neuron li of P fires at the current step: record, pool, packetise.
+ * The items are queued at once, but the spike unit hands them out one
+ * per cycle (offer), which is when the spike is traced and reported. */
 static int emit(sim *S, pe_state *P, int li, int64_t gstep)
 {
+	int first = P->nout;
 	size_t gi = gidx(P, li);
 	const sac_node *nd = P->nd;
 	P->fired[li] = 1;
@@ -325,11 +351,14 @@ static int emit(sim *S, pe_state *P, int li, int64_t gstep)
 	P->cnt.spike_writes++;
 	S->out->spike[P->L->node][gi] = (int32_t)gstep;
 	S->out->nspikes++;
-	if (S->vcd)
-		vcd_int(S, 's', P->r->pe, P->cnt.spikes);
 	int o = (int)(gi / ((size_t)nd->h * nd->w));
 	int y = (int)(gi / nd->w % nd->h), x = (int)(gi % nd->w);
-	return pool_spike(S, P, 0, o, y, x);
+	int rc = pool_spike(S, P, 0, o, y, x);
+	if (!rc && P->nout == first && push_item(P, BUBBLE))
+		rc = nomem(S);
+	if (!rc)
+		P->outn[first] = li;
+	return rc;
 }
 
 /* Apply one arrived spike at sink P; returns its datapath cycles. */
@@ -419,18 +448,36 @@ static void vcd_flight(sim *S, int64_t t)
 	}
 }
 
-/* Traffic, sources: each source with packets left offers its next one;
- * the NoC takes it if the injection queue has room.  live[] holds those
- * sources, in the order of srcs[] (the trace's order), and drops the ones
- * that are done. */
+/* The spike unit of P consumed the first item of neuron li in cycle now:
+ * that is the spike's cycle. */
+static void spike_out(sim *S, pe_state *P, int node, int li, int64_t now)
+{
+	P->spikes_out++;
+	if (S->o->on_spike)
+		S->o->on_spike(S->o->spike_ctx, node, li, S->gstep, now);
+	if (S->vcd) {
+		vcd_at(S, now);
+		vcd_int(S, 's', node, P->spikes_out);
+	}
+}
+
+/* Traffic, sources: each source's spike unit handles its next item: a
+ * bubble takes the cycle; a packet goes to the NoC if the injection queue
+ * has room, else waits.  live[] holds the sources with items left, in the
+ * order of srcs[] (the trace's order), and drops the ones that are done. */
 static int offer(sim *S, int *live, int *nlive, int64_t now)
 {
 	int k = 0;
 	for (int i = 0; i < *nlive; i++) {
 		int node = live[i];
 		pe_state *P = &S->pe[node];
-		if (sac_noc_send_room(S->noc, node)) {
-			uint64_t q = P->outq[P->outpos];
+		uint64_t q = P->outq[P->outpos];
+		int li = P->outn[P->outpos];
+		if (q == BUBBLE) {
+			P->outpos++;
+			P->cnt.active++;
+			spike_out(S, P, node, li, now);
+		} else if (sac_noc_send_room(S->noc, node)) {
 			sac_packet pk = {.src = node, .dst = (int)(q >> SAC_HW_PAYLOAD_BITS),
 					 .nflits = 1, .payload = q & (((uint64_t)1 << SAC_HW_PAYLOAD_BITS) - 1),
 					 .created = now};
@@ -439,6 +486,8 @@ static int offer(sim *S, int *live, int *nlive, int64_t now)
 			P->outpos++;
 			P->cnt.packets_out++;
 			P->cnt.active++;
+			if (li >= 0)
+				spike_out(S, P, node, li, now);
 			if (S->vcd) {
 				vcd_at(S, now);
 				vcd_int(S, 'o', node, P->cnt.packets_out);
@@ -481,9 +530,11 @@ static int64_t next_action(sim *S, const int *live, int nlive,
 	int64_t now = sac_noc_now(S->noc), next = sac_noc_next_event(S->noc);
 	if (next == now) /* the common case under load */
 		return now;
-	for (int i = 0; i < nlive; i++)
-		if (sac_noc_send_room(S->noc, live[i]))
+	for (int i = 0; i < nlive; i++) {
+		const pe_state *P = &S->pe[live[i]];
+		if (P->outq[P->outpos] == BUBBLE || sac_noc_send_room(S->noc, live[i]))
 			return now;
+	}
 	for (int i = 0; i < nsink && next > now; i++) {
 		int64_t t = sac_noc_peek_from(S->noc, sinks[i]);
 		if (t == INT64_MAX)
@@ -636,21 +687,53 @@ static void ramp_update(sim *S, pe_state *P, int w, int s, int S_w)
 	(void)S;
 }
 
-static void energy(sim *S, sac_sim_stats *st, int64_t cycles)
+/* The counts of every PE, with its router's flit events. */
+static void collect(sim *S, sac_sim_stats *st)
 {
-	const sac_energy *E = &S->t->energy;
 	const sac_noc_stats *ns = sac_noc_get_stats(S->noc);
-	int npe = S->m->npe;
-	for (int n = 0; n < npe; n++) {
+	for (int n = 0; n < S->m->npe; n++) {
 		sac_pe_counts *c = &st->pe[n];
-		const pe_state *P = &S->pe[n];
-		*c = P->cnt;
+		*c = S->pe[n].cnt;
 		const sac_noc_router_stats *rs = &ns->router[n];
 		c->router_buffer = (int64_t)rs->buf_writes;
 		c->router_xbar = (int64_t)rs->xbar;
 		c->link = 0;
 		for (int d = SAC_NOC_N; d < SAC_NOC_PORTS; d++)
 			c->link += (int64_t)rs->link[d];
+	}
+}
+
+int sac_sim_stats_init(const sac_program *p, sac_sim_stats *st, sac_err *e)
+{
+	const sac_map *m = p->m;
+	memset(st, 0, sizeof *st);
+	st->nlayers = m->nlayers;
+	st->npe = m->npe;
+	st->layer_pj = calloc((size_t)m->nlayers, sizeof *st->layer_pj);
+	st->layer_comp = calloc((size_t)m->nlayers * SAC_E_COUNT, sizeof *st->layer_comp);
+	st->layer_cycles = calloc((size_t)m->nlayers, sizeof *st->layer_cycles);
+	st->pe_pj = calloc((size_t)m->npe, sizeof *st->pe_pj);
+	st->pe = calloc((size_t)m->npe, sizeof *st->pe);
+	if (!st->layer_pj || !st->layer_comp || !st->layer_cycles || !st->pe_pj || !st->pe) {
+		sac_sim_stats_free(st);
+		return sac_errf(e, SAC_ERR_NOMEM, "out of memory");
+	}
+	return SAC_OK;
+}
+
+/* Energy = counts x the target's table (docs/ENERGY.md); leakage runs for
+ * every cycle of every PE, used or not. */
+void sac_sim_energy(const sac_program *p, sac_sim_stats *st)
+{
+	const sac_energy *E = &p->t.energy;
+	const sac_map *m = p->m;
+	st->energy_pj = st->unused_pj = 0;
+	st->synaptic_ops = st->packets = 0;
+	memset(st->comp, 0, sizeof st->comp);
+	memset(st->layer_pj, 0, (size_t)m->nlayers * sizeof *st->layer_pj);
+	memset(st->layer_comp, 0, (size_t)m->nlayers * SAC_E_COUNT * sizeof *st->layer_comp);
+	for (int n = 0; n < m->npe; n++) {
+		const sac_pe_counts *c = &st->pe[n];
 		double comp[SAC_E_COUNT] = {0};
 		comp[SAC_E_WEIGHT_READ] = c->weight_reads * E->weight_read;
 		comp[SAC_E_POTENTIAL_READ] = c->potential_reads * E->potential_read;
@@ -664,7 +747,7 @@ static void energy(sim *S, sac_sim_stats *st, int64_t cycles)
 		comp[SAC_E_ROUTER] = c->router_buffer * E->router_buffer +
 				     c->router_xbar * E->router_xbar;
 		comp[SAC_E_LINK] = c->link * E->link;
-		comp[SAC_E_LEAKAGE] = (double)cycles * E->leak_pe;
+		comp[SAC_E_LEAKAGE] = (double)st->cycles * E->leak_pe;
 		comp[SAC_E_CLOCK] = c->active * E->clock_pe;
 		double tot = 0;
 		for (int k = 0; k < SAC_E_COUNT; k++) {
@@ -673,16 +756,18 @@ static void energy(sim *S, sac_sim_stats *st, int64_t cycles)
 		}
 		st->pe_pj[n] = tot;
 		st->energy_pj += tot;
-		if (P->r) {
-			st->layer_pj[P->li] += tot;
+		int r = m->pe_region[n];
+		if (r >= 0) {
+			int li = m->region[r].layer;
+			st->layer_pj[li] += tot;
 			for (int k = 0; k < SAC_E_COUNT; k++)
-				st->layer_comp[P->li * SAC_E_COUNT + k] += comp[k];
+				st->layer_comp[li * SAC_E_COUNT + k] += comp[k];
 		} else {
 			st->unused_pj += tot;
 		}
 		st->synaptic_ops += c->synops;
+		st->packets += c->packets_in; /* every packet is taken by a sink */
 	}
-	st->packets = (int64_t)ns->packets_ejected;
 }
 
 static void free_sim(sim *S)
@@ -703,6 +788,7 @@ static void free_sim(sim *S)
 			free(P->bucket_start);
 			free(P->bucket);
 			free(P->outq);
+			free(P->outn);
 		}
 	free(S->pe);
 	free(S->lpes);
@@ -721,7 +807,7 @@ int sac_sim_run(const sac_program *p, const float *input,
 		o = &dflt;
 	}
 	memset(st, 0, sizeof *st);
-	sim S = {.p = p, .g = p->g, .t = &p->t, .m = p->m, .e = e, .vcd = o->vcd};
+	sim S = {.p = p, .g = p->g, .t = &p->t, .m = p->m, .e = e, .vcd = o->vcd, .o = o};
 	const sac_map *m = p->m;
 	int rc = sac__int_out_init(p->g, SAC_REF_SIM, out, e);
 	if (rc)
@@ -736,18 +822,12 @@ int sac_sim_run(const sac_program *p, const float *input,
 	S.lfirst = calloc((size_t)m->nlayers + 1, sizeof *S.lfirst);
 	S.lpes = malloc(((size_t)m->nregions + 1) * sizeof *S.lpes);
 	S.base = calloc((size_t)S.nwin + 1, sizeof *S.base);
-	st->nlayers = m->nlayers;
-	st->npe = m->npe;
-	st->layer_pj = calloc((size_t)m->nlayers, sizeof *st->layer_pj);
-	st->layer_comp = calloc((size_t)m->nlayers * SAC_E_COUNT, sizeof *st->layer_comp);
-	st->layer_cycles = calloc((size_t)m->nlayers, sizeof *st->layer_cycles);
-	st->pe_pj = calloc((size_t)m->npe, sizeof *st->pe_pj);
-	st->pe = calloc((size_t)m->npe, sizeof *st->pe);
 	if (!S.noc)
 		rc = e->code ? e->code : SAC_ERR_USAGE;
-	else if (!S.pe || !S.lfirst || !S.lpes || !S.base || !st->layer_pj ||
-		 !st->layer_comp || !st->layer_cycles || !st->pe_pj || !st->pe)
+	else if (!S.pe || !S.lfirst || !S.lpes || !S.base)
 		rc = nomem(&S);
+	else
+		rc = sac_sim_stats_init(p, st, e);
 	for (int i = 0; !rc && i < m->nregions; i++)
 		rc = pe_init(&S, &S.pe[m->region[i].pe], i);
 	if (!rc) {
@@ -796,6 +876,7 @@ int sac_sim_run(const sac_program *p, const float *input,
 		}
 		int64_t wstart = sac_noc_now(S.noc);
 		for (int s = 0; !rc && s < S_w; s++, gstep++) {
+			S.gstep = gstep;
 			if (S.vcd) {
 				vcd_at(&S, sac_noc_now(S.noc));
 				vcd_int(&S, 'T', -1, gstep);
@@ -873,7 +954,8 @@ int sac_sim_run(const sac_program *p, const float *input,
 		st->seconds = (double)st->cycles / S.t->clock_hz;
 		st->steps = total_steps;
 		st->spikes = out->nspikes;
-		energy(&S, st, st->cycles);
+		collect(&S, st);
+		sac_sim_energy(p, st);
 		if (S.vcd) {
 			vcd_at(&S, st->cycles);
 			if (ferror(S.vcd))

@@ -85,6 +85,12 @@ typedef struct sac_sim_opts {
 	void (*progress)(void *ctx, int64_t step, int64_t steps, int64_t cycle);
 	void *progress_ctx;
 	int64_t stall_limit;     /* cycles without progress before 'deadlock' (0: 100000) */
+	/* If set, called for every spike when the PE's spike unit handles it:
+	 * the PE's mesh node, its local neuron, the global step and the cycle.
+	 * Calls come in cycle order; a PE handles at most one spike per
+	 * cycle, so (cycle, pe) identifies a spike. */
+	void (*on_spike)(void *ctx, int pe, int neuron, int64_t step, int64_t cycle);
+	void *spike_ctx;
 } sac_sim_opts;
 
 void sac_sim_opts_init(sac_sim_opts *o);
@@ -93,6 +99,13 @@ int sac_sim_run(const sac_program *p, const float *input,
 		const sac_sim_opts *o, sac_ref_out *out, sac_sim_stats *st,
 		sac_err *e);
 void sac_sim_stats_free(sac_sim_stats *st);
+
+/* For a backend that only counts (the RTL): allocate st's arrays for p,
+ * zeroed; then, with st->pe[] (router fields included) and st->cycles
+ * filled, compute every energy figure, synaptic_ops and packets exactly
+ * as sac_sim_run does. */
+int sac_sim_stats_init(const sac_program *p, sac_sim_stats *st, sac_err *e);
+void sac_sim_energy(const sac_program *p, sac_sim_stats *st);
 
 #ifdef __cplusplus
 }
