@@ -36,6 +36,8 @@ int cli_run(int argc, char **argv);
 void cli_run_help(FILE *out);
 int cli_noc(int argc, char **argv);
 void cli_noc_help(FILE *out);
+int cli_cosim(int argc, char **argv);
+void cli_cosim_help(FILE *out);
 int cli_dense_ref(int argc, char **argv);
 void cli_dense_ref_help(FILE *out);
 

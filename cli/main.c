@@ -20,6 +20,7 @@ static const cli_command commands[] = {
 	{"compile", "compile and map a model into an image for a target", cli_compile, cli_compile_help},
 	{"map", "print the PE map of an image", cli_map, cli_map_help},
 	{"sim", "simulate an image cycle by cycle: class, latency, energy", cli_sim, cli_sim_help},
+	{"cosim", "co-simulate an image on the RTL and the C simulator, compare", cli_cosim, cli_cosim_help},
 	{"noc", "the NoC alone under synthetic traffic: latency, throughput, saturation", cli_noc, cli_noc_help},
 	{"events", "make, inspect and frame DVS event streams", cli_events, cli_events_help},
 	{"run", "evaluate an image on a labelled set: WAR, UAR, latency, energy", cli_run, cli_run_help},

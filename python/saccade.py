@@ -135,6 +135,7 @@ def _declare(lib):
         "sac_rt_close": (None, [P]),
         "sac_rt_error": (S, [P]),
         "sac_rt_set_backend": (I, [P, I]),
+        "sac_rt_set_rtl": (I, [P, S]),
         "sac_rt_input_shape": (I, [P, pI64]),
         "sac_rt_set_input": (I, [P, ctypes.POINTER(ctypes.c_float), I, pI64]),
         "sac_rt_frame_defaults": (I, [P, ctypes.POINTER(_FrameOpts)]),
@@ -232,7 +233,7 @@ def _events_struct(ev, width, height):
 class Runtime:
     """One context: an image, an input, a result.  Use one per thread."""
 
-    def __init__(self, image, backend="sim", _handle=None):
+    def __init__(self, image, backend="sim", rtl=None, _handle=None):
         lib = library()
         if _handle is not None:
             self._h = _handle
@@ -241,6 +242,8 @@ class Runtime:
             self._h = lib.sac_rt_open(os.fsencode(image), ctypes.byref(e))
             if not self._h:
                 raise Error(e.code, e.msg.decode(errors="replace"))
+        if rtl is not None:
+            self.set_rtl(rtl)
         if backend != "sim":
             self.set_backend(backend)
 
@@ -283,6 +286,12 @@ class Runtime:
         if code is None:
             raise Error(ERR_USAGE, "unknown backend %r (sim, rtl)" % (name,))
         self._check(library().sac_rt_set_backend(self._live(), code))
+
+    def set_rtl(self, path):
+        """The RTL executable of the "rtl" backend (None: saccade-rtl-<target>
+        in $SACCADE_RTL_DIR or where it was installed)."""
+        self._check(library().sac_rt_set_rtl(
+            self._live(), None if path is None else os.fsencode(path)))
 
     @property
     def input_shape(self):

@@ -11,16 +11,31 @@
  * call's).  The program is shared between clones through a reference
  * count (C11 atomics) and never written after loading, which is what makes
  * concurrent sac_sim_run calls on it safe: the simulator keeps all its
- * mutable state in per-run allocations and has no static mutable data. */
+ * mutable state in per-run allocations and has no static mutable data.
+ *
+ * The RTL backend runs the target's executable (rtlproc.h) once per
+ * sac_rt_run on the image file the program was loaded from (its absolute
+ * path, kept in the shared part) and an input written to a private
+ * temporary .npy file, removed again before the call returns; the
+ * executable's path is resolved when the backend is selected, so a
+ * missing one is reported then, not at the first run. */
+#define _GNU_SOURCE /* mkostemps: close-on-exec without a race */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "runtime/rt_internal.h"
+#include "saccade/npy.h"
+#include "saccade/rtlproc.h"
 
 typedef struct shared {
 	sac_program p;
+	char *path;       /* the image file, absolute if realpath could say */
 	atomic_int refs;
 } shared;
 
@@ -29,6 +44,8 @@ enum { ST_EMPTY, ST_INPUT, ST_DONE };
 struct sac_rt {
 	shared *sh;
 	sac_backend backend;
+	char *rtl_exe;    /* sac_rt_set_rtl: explicit executable, or NULL */
+	char *rtl_path;   /* resolved when the RTL backend is selected */
 	FILE *vcd;
 	void (*progress)(void *, int64_t, int64_t, int64_t);
 	void *progress_ctx;
@@ -106,10 +123,15 @@ sac_rt *sac_rt_open(const char *image, sac_err *e)
 		free(sh);
 		return NULL;
 	}
+	char *abs = realpath(image, NULL);
+	sh->path = abs ? abs : strdup(image);
 	atomic_init(&sh->refs, 1);
-	sac_rt *rt = new_ctx(sh, SAC_BACKEND_SIM, e);
+	sac_rt *rt = sh->path ? new_ctx(sh, SAC_BACKEND_SIM, e) : NULL;
+	if (!sh->path)
+		sac_errf(e, SAC_ERR_NOMEM, "runtime: out of memory");
 	if (!rt) {
 		sac_program_free(&sh->p);
+		free(sh->path);
 		free(sh);
 	}
 	return rt;
@@ -123,6 +145,12 @@ sac_rt *sac_rt_clone(const sac_rt *rt, sac_err *e)
 	}
 	atomic_fetch_add(&rt->sh->refs, 1);
 	sac_rt *c = new_ctx(rt->sh, rt->backend, e);
+	if (c && ((rt->rtl_exe && !(c->rtl_exe = strdup(rt->rtl_exe))) ||
+		  (rt->rtl_path && !(c->rtl_path = strdup(rt->rtl_path))))) {
+		sac_errf(e, SAC_ERR_NOMEM, "runtime: out of memory");
+		sac_rt_close(c); /* drops the reference taken above */
+		return NULL;
+	}
 	if (!c)
 		atomic_fetch_sub(&rt->sh->refs, 1); /* rt still holds one */
 	return c;
@@ -135,8 +163,11 @@ void sac_rt_close(sac_rt *rt)
 	drop_results(rt);
 	if (atomic_fetch_sub(&rt->sh->refs, 1) == 1) {
 		sac_program_free(&rt->sh->p);
+		free(rt->sh->path);
 		free(rt->sh);
 	}
+	free(rt->rtl_exe);
+	free(rt->rtl_path);
 	free(rt->input);
 	free(rt);
 }
@@ -156,18 +187,66 @@ const char *sac_backend_name(sac_backend b)
 	return b == SAC_BACKEND_SIM ? "sim" : b == SAC_BACKEND_RTL ? "rtl" : "unknown";
 }
 
+/* Resolve the RTL executable (rt->rtl_exe or the lookup) into rtl_path. */
+static int resolve_rtl(sac_rt *rt)
+{
+	char path[PATH_MAX];
+	int rc = sac_rtlproc_find(&rt->sh->p, rt->rtl_exe, path, sizeof path, &rt->err);
+	if (rc) {
+		/* Say which backend failed; keep the lookup's list. */
+		char m[sizeof rt->err.msg];
+		snprintf(m, sizeof m, "%s", rt->err.msg);
+		sac_err_clear(&rt->err);
+		return sac_errf(&rt->err, rc, "backend 'rtl': %s", m);
+	}
+	char *dup = strdup(path);
+	if (!dup)
+		return sac_errf(&rt->err, SAC_ERR_NOMEM, "runtime: out of memory");
+	free(rt->rtl_path);
+	rt->rtl_path = dup;
+	return SAC_OK;
+}
+
 int sac_rt_set_backend(sac_rt *rt, sac_backend b)
 {
 	BEGIN(rt);
-	if (b == SAC_BACKEND_RTL)
-		return sac_errf(&rt->err, SAC_ERR_UNSUPPORTED,
-				"backend 'rtl': not available in this build (the RTL co-simulation is not built yet)");
-	if (b != SAC_BACKEND_SIM)
+	if (b != SAC_BACKEND_SIM && b != SAC_BACKEND_RTL)
 		return sac_errf(&rt->err, SAC_ERR_USAGE, "unknown backend %d", (int)b);
+	if (b == SAC_BACKEND_RTL) {
+		int rc = resolve_rtl(rt);
+		if (rc)
+			return rc;
+	}
 	if (b != rt->backend)
 		drop_results(rt);
 	rt->backend = b;
 	return SAC_OK;
+}
+
+int sac_rt_set_rtl(sac_rt *rt, const char *exe)
+{
+	BEGIN(rt);
+	char *dup = NULL;
+	if (exe && !(dup = strdup(exe)))
+		return sac_errf(&rt->err, SAC_ERR_NOMEM, "runtime: out of memory");
+	char *old = rt->rtl_exe;
+	rt->rtl_exe = dup;
+	if (rt->backend == SAC_BACKEND_RTL) {
+		int rc = resolve_rtl(rt);
+		if (rc) { /* keep the executable that worked */
+			rt->rtl_exe = old;
+			free(dup);
+			return rc;
+		}
+		drop_results(rt);
+	}
+	free(old);
+	return SAC_OK;
+}
+
+const char *sac_rt_rtl_path(const sac_rt *rt)
+{
+	return rt && rt->backend == SAC_BACKEND_RTL ? rt->rtl_path : NULL;
 }
 
 int sac_rt_set_trace(sac_rt *rt, FILE *vcd)
@@ -288,13 +367,59 @@ int sac_rt_set_events(sac_rt *rt, const sac_events *ev, const sac_frame_opts *fo
 	return rc;
 }
 
+/* One inference on the RTL executable: the input goes through a private
+ * temporary .npy file (the executable reads files), removed on every
+ * path; a trace FILE is handed over as the child's fd 3. */
+static int run_rtl(sac_rt *rt)
+{
+	const char *dir = getenv("TMPDIR");
+	char tmp[PATH_MAX];
+	if (snprintf(tmp, sizeof tmp, "%s/saccade-rtl-in.XXXXXX.npy",
+		     dir && *dir ? dir : "/tmp") >= (int)sizeof tmp)
+		return sac_errf(&rt->err, SAC_ERR_RANGE, "backend 'rtl': $TMPDIR is too long");
+	int fd = mkostemps(tmp, 4, O_CLOEXEC);
+	if (fd < 0)
+		return sac_errf(&rt->err, SAC_ERR_IO, "backend 'rtl': cannot create a temporary file %s: %s",
+				tmp, strerror(errno));
+	close(fd);
+	const sac_node *in = &rt->sh->p.g->node[0];
+	sac_tensor x = {.dtype = SAC_F32, .ndim = 3, .shape = {in->c, in->h, in->w},
+			.count = rt->ninput, .data = rt->input};
+	int rc = sac_npy_write(tmp, &x, &rt->err);
+	sac_rtl_result r;
+	if (!rc) {
+		sac_rtlproc_opts o;
+		sac_rtlproc_opts_init(&o);
+		o.exe = rt->rtl_path;
+		o.image = rt->sh->path;
+		o.input = tmp;
+		o.quiet = 1;
+		if (rt->vcd) {
+			fflush(rt->vcd);
+			o.trace_fd = fileno(rt->vcd);
+		}
+		rc = sac_rtlproc_run(&rt->sh->p, &o, &r, &rt->err);
+	}
+	unlink(tmp);
+	if (rc)
+		return rc;
+	rc = sac_rtlproc_outputs(&rt->sh->p, &r, &rt->out, &rt->st, &rt->err);
+	sac_rtl_result_free(&r);
+	return rc;
+}
+
 int sac_rt_run(sac_rt *rt)
 {
 	BEGIN(rt);
 	if (rt->state == ST_EMPTY)
 		return sac_errf(&rt->err, SAC_ERR_STATE, "run: no input: set one first");
 	drop_results(rt);
-	/* Only the simulator can be selected (sac_rt_set_backend). */
+	if (rt->backend == SAC_BACKEND_RTL) {
+		int rc = run_rtl(rt);
+		if (!rc)
+			rt->state = ST_DONE;
+		return rc;
+	}
 	sac_sim_opts so;
 	sac_sim_opts_init(&so);
 	so.vcd = rt->vcd;

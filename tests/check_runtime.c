@@ -1,7 +1,7 @@
 /* check_runtime.c: the public runtime API (runtime.h).
  *
  * - misuse: NULL handles and pointers, calls out of order, wrong input
- *   shapes and values, the reserved RTL backend: each returns its
+ *   shapes and values, the RTL backend without an executable: each returns its
  *   documented code with a message and never crashes;
  * - outputs equal a direct sac_sim_run; the spike trace is the
  *   simulator's; clones share the program and run in parallel threads
@@ -282,9 +282,13 @@ START_TEST(test_bad_inputs)
 	ck_assert_ptr_nonnull(strstr(sac_rt_error(rt), "too short"));
 	ck_assert_int_eq(sac_rt_run(rt), SAC_ERR_STATE);
 	sac_events_free(&ev);
-	/* The reserved backend. */
+	/* The RTL backend without an executable: refused, the SIM stays. */
+	ck_assert_int_eq(sac_rt_set_rtl(rt, "/nonexistent/saccade-rtl-tiny"), SAC_OK);
 	ck_assert_int_eq(sac_rt_set_backend(rt, SAC_BACKEND_RTL), SAC_ERR_UNSUPPORTED);
-	ck_assert_ptr_nonnull(strstr(sac_rt_error(rt), "not available in this build"));
+	ck_assert_ptr_nonnull(strstr(sac_rt_error(rt), "backend 'rtl'"));
+	ck_assert_ptr_nonnull(strstr(sac_rt_error(rt), "/nonexistent/saccade-rtl-tiny"));
+	ck_assert_ptr_null(sac_rt_rtl_path(rt));
+	ck_assert_int_eq(sac_rt_set_rtl(rt, NULL), SAC_OK);
 	ck_assert_int_eq(sac_rt_set_backend(rt, (sac_backend)7), SAC_ERR_USAGE);
 	ck_assert_int_eq(sac_rt_set_backend(rt, SAC_BACKEND_SIM), SAC_OK);
 	ck_assert_str_eq(sac_backend_name(SAC_BACKEND_RTL), "rtl");

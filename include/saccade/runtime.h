@@ -22,8 +22,10 @@
  *                        image's input size, or framing of another size
  *   SAC_ERR_RANGE        input value outside [0, 1] (or NaN), event stream
  *                        too short for the framing
- *   SAC_ERR_UNSUPPORTED  backend not available in this build (SAC_BACKEND_RTL
- *                        until the RTL co-simulation lands)
+ *   SAC_ERR_UNSUPPORTED  backend not available: SAC_BACKEND_RTL when no RTL
+ *                        executable for the image's target is found (the
+ *                        message lists where it looked), or the executable
+ *                        refused the image or input
  *   others               image or event file errors, deadlock, out of memory
  *
  * A failed call never changes what a later call sees except that a failed
@@ -50,14 +52,15 @@ typedef struct sac_rt sac_rt;
 
 typedef enum sac_backend {
 	SAC_BACKEND_SIM = 0, /* the cycle-accurate C model (sim/) */
-	SAC_BACKEND_RTL = 1  /* Verilated RTL: reserved, SAC_ERR_UNSUPPORTED for now */
+	SAC_BACKEND_RTL = 1  /* the Verilated RTL: the executable saccade-rtl-<target>
+			      * run once per inference (rtlproc.h) */
 } sac_backend;
 
 /* Open an image with the simulator backend.  On failure returns NULL and
  * fills e (which may be NULL). */
 sac_rt *sac_rt_open(const char *image, sac_err *e);
-/* A new context sharing rt's program; no input, no results, same backend,
- * no trace file or progress callback.  NULL (and e filled) on failure. */
+/* A new context sharing rt's program; no input, no results, same backend
+ * (and RTL executable), no trace file or progress callback.  NULL (and e filled) on failure. */
 sac_rt *sac_rt_clone(const sac_rt *rt, sac_err *e);
 void sac_rt_close(sac_rt *rt); /* NULL is fine */
 
@@ -67,7 +70,22 @@ const char *sac_rt_error(const sac_rt *rt);
 /* Code of the last call on rt (SAC_OK or negative); SAC_ERR_USAGE for NULL. */
 int sac_rt_errcode(const sac_rt *rt);
 
+/* Select the backend for the following runs (results are dropped when it
+ * changes).  SAC_BACKEND_RTL finds the executable now: the one given to
+ * sac_rt_set_rtl, else saccade-rtl-<target> in $SACCADE_RTL_DIR, else in
+ * the installation's libexec directory; SAC_ERR_UNSUPPORTED (listing the
+ * places) if there is none, and the backend stays as it was.  The RTL
+ * backend fills the same outputs and statistics as the simulator (the
+ * energy from its counts with the same table) except the per-layer
+ * window cycles (sac_rt_layer: -1; the RTL does not report window
+ * boundaries); it ignores the progress callback, and a trace FILE
+ * receives the RTL's waveforms. */
 int sac_rt_set_backend(sac_rt *rt, sac_backend b);
+/* The RTL executable to use (NULL: the lookup above); checked now if the
+ * RTL backend is selected, else when it is. */
+int sac_rt_set_rtl(sac_rt *rt, const char *exe);
+/* The executable the RTL backend runs; NULL unless it is selected. */
+const char *sac_rt_rtl_path(const sac_rt *rt);
 const char *sac_backend_name(sac_backend b); /* "sim", "rtl" */
 /* Simulator options, applied to the following runs: a VCD trace file
  * (NULL: none; the caller keeps and closes the FILE) and a progress
