@@ -173,18 +173,30 @@ int cli_run(int argc, char **argv)
 		{"skip", required_argument, NULL, 'k'},
 		{"start", required_argument, NULL, 't'},
 		{"quiet", no_argument, NULL, 'q'},
+		{"backend", required_argument, NULL, 'b'},
+		{"rtl", required_argument, NULL, 'R'},
 		{NULL, 0, NULL, 0}};
-	const char *manifest = NULL, *report = NULL;
+	const char *manifest = NULL, *report = NULL, *rtl = NULL;
+	sac_backend backend = SAC_BACKEND_SIM;
 	long jobs = 1, frames = 0, skip = 3;
 	double start = 0;
 	int quiet = 0, c;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":m:j:r:f:k:t:q", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":m:j:r:f:k:t:qb:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'm': manifest = optarg; break;
 		case 'r': report = optarg; break;
 		case 'q': quiet = 1; break;
+		case 'R': rtl = optarg; break;
+		case 'b':
+			if (!strcmp(optarg, "sim"))
+				backend = SAC_BACKEND_SIM;
+			else if (!strcmp(optarg, "rtl"))
+				backend = SAC_BACKEND_RTL;
+			else
+				return usage_err("--backend wants sim or rtl, got", optarg);
+			break;
 		case 'j':
 			if (!to_long(optarg, 1, 1024, &jobs))
 				return usage_err("--jobs wants an integer from 1 to 1024, got", optarg);
@@ -218,6 +230,11 @@ int cli_run(int argc, char **argv)
 	sac_rt *rt = sac_rt_open(argv[optind], &e);
 	if (!rt)
 		return cli_fail("run", e.msg);
+	if ((rtl && sac_rt_set_rtl(rt, rtl)) || sac_rt_set_backend(rt, backend)) {
+		int rc = cli_fail("run", sac_rt_error(rt));
+		sac_rt_close(rt);
+		return rc;
+	}
 	sac_manifest m;
 	if (sac_manifest_read(manifest, &m, &e)) {
 		sac_rt_close(rt);
@@ -268,7 +285,8 @@ void cli_run_help(FILE *f)
 "    saccade run - evaluate an image on a labelled set of event recordings\n\n"
 "SYNOPSIS\n"
 "    saccade run NET.sac --manifest M.csv [--jobs N] [--report R.json]\n"
-"                [--frames F] [--skip K] [--start S] [--quiet]\n\n"
+"                [--frames F] [--skip K] [--start S] [--backend sim|rtl]\n"
+"                [--rtl EXE] [--quiet]\n\n"
 "DESCRIPTION\n"
 "    Reads the manifest (CSV with the columns path, emotion, lighting;\n"
 "    docs/FORMATS.md), frames each sample's events the E4-S3 way at the\n"
@@ -294,6 +312,11 @@ void cli_run_help(FILE *f)
 "    -f, --frames F       frames per sample; must equal the input channels\n"
 "    -k, --skip K         frame length in 1/30 s units (default 3)\n"
 "    -t, --start S        start of the first frame in seconds (default 0)\n"
+"    -b, --backend B      sim (default): the C simulator; rtl: the Verilated\n"
+"                         RTL, the program saccade-rtl-<target> run once per\n"
+"                         sample (see 'saccade help cosim'); the same table\n"
+"    --rtl EXE            the RTL program (default: saccade-rtl-<target> in\n"
+"                         $SACCADE_RTL_DIR, else where it was installed)\n"
 "    -q, --quiet          no progress output\n\n"
 "EXIT STATUS\n"
 "    0 success, 1 error (bad image or manifest, a sample failed), 2 bad usage.\n\n"

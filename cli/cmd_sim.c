@@ -194,16 +194,28 @@ int cli_sim(int argc, char **argv)
 		{"trace", required_argument, NULL, 't'},
 		{"check", no_argument, NULL, 'c'},
 		{"quiet", no_argument, NULL, 'q'},
+		{"backend", required_argument, NULL, 'b'},
+		{"rtl", required_argument, NULL, 'R'},
 		{NULL, 0, NULL, 0}};
-	const char *input = NULL, *report = NULL, *trace = NULL;
+	const char *input = NULL, *report = NULL, *trace = NULL, *rtl = NULL;
+	sac_backend backend = SAC_BACKEND_SIM;
 	long index = 0;
 	int check = 0, quiet = 0;
 	optind = 1;
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, ":i:n:r:t:cq", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":i:n:r:t:cqb:", lo, NULL)) != -1) {
 		char *end;
 		switch (c) {
+		case 'R': rtl = optarg; break;
+		case 'b':
+			if (!strcmp(optarg, "sim"))
+				backend = SAC_BACKEND_SIM;
+			else if (!strcmp(optarg, "rtl"))
+				backend = SAC_BACKEND_RTL;
+			else
+				return usage_err("sim", "--backend wants sim or rtl, got", optarg);
+			break;
 		case 'i': input = optarg; break;
 		case 'r': report = optarg; break;
 		case 't': trace = optarg; break;
@@ -232,7 +244,9 @@ int cli_sim(int argc, char **argv)
 	const sac_program *p = sac_rt_program(rt);
 	sac_tensor x = {0};
 	int rc = 0;
-	if (sac_npy_read(input, &x, &e))
+	if ((rtl && sac_rt_set_rtl(rt, rtl)) || sac_rt_set_backend(rt, backend))
+		rc = cli_fail("sim", sac_rt_error(rt));
+	if (!rc && sac_npy_read(input, &x, &e))
 		rc = cli_fail("sim", e.msg);
 	if (!rc && sac_rt_set_input_tensor(rt, &x, index)) {
 		char m[sizeof e.msg + 1100];
@@ -263,8 +277,10 @@ int cli_sim(int argc, char **argv)
 	if (!rc) {
 		const sac_ref_out *o = sac_rt_output(rt);
 		const sac_sim_stats *st = sac_rt_stats(rt);
-		printf("model %s on %s (%dx%d mesh, %s, %.0f MHz)\n", p->g->name, p->t.name,
-		       p->t.mesh_w, p->t.mesh_h, sac_uarch_name(p->t.uarch), p->t.clock_hz / 1e6);
+		printf("model %s on %s (%dx%d mesh, %s, %.0f MHz)%s%s\n", p->g->name, p->t.name,
+		       p->t.mesh_w, p->t.mesh_h, sac_uarch_name(p->t.uarch), p->t.clock_hz / 1e6,
+		       backend == SAC_BACKEND_RTL ? ", RTL: " : "",
+		       backend == SAC_BACKEND_RTL ? sac_rt_rtl_path(rt) : "");
 		printf("class %d (%s)\nlogits:", o->cls,
 		       o->nlogits == SAC_NUM_CLASSES ? sac_class_name(o->cls) : "");
 		for (int k = 0; k < o->nlogits; k++)
@@ -287,6 +303,8 @@ int cli_sim(int argc, char **argv)
 			char cyc[32];
 			if (L->kind == SAC_HW_READOUT)
 				snprintf(cyc, sizeof cyc, "(readout)");
+			else if (st->layer_cycles[l] < 0) /* the RTL backend */
+				snprintf(cyc, sizeof cyc, "-");
 			else
 				snprintf(cyc, sizeof cyc, "%lld", (long long)st->layer_cycles[l]);
 			printf("  %-22s %5d %10s %10.5f\n", p->g->node[L->node].name,
@@ -313,7 +331,8 @@ void cli_sim_help(FILE *f)
 "    saccade sim - simulate an image cycle by cycle\n\n"
 "SYNOPSIS\n"
 "    saccade sim NET.sac --input X.npy [--index N] [--report R.json]\n"
-"                [--trace T.vcd] [--check] [--quiet]\n\n"
+"                [--trace T.vcd] [--check] [--backend sim|rtl] [--rtl EXE]\n"
+"                [--quiet]\n\n"
 "DESCRIPTION\n"
 "    Runs one input (image N of X.npy, default 0) on the cycle-accurate model\n"
 "    of the target's PEs and NoC (docs/ARCHITECTURE.md) and prints the class,\n"
@@ -331,6 +350,13 @@ void cli_sim_help(FILE *f)
 "                        flight, one time unit per clock cycle\n"
 "    -c, --check         also run ref-int and compare every spike and logit;\n"
 "                        a difference exits with status 1\n"
+"    -b, --backend B     sim (default): the C model; rtl: the Verilated RTL,\n"
+"                        the program saccade-rtl-<target> (see 'saccade help\n"
+"                        cosim'); the same outputs, counts and energy, but\n"
+"                        no layer window cycles ('-') and no progress; the\n"
+"                        trace is then the RTL's waveform\n"
+"    --rtl EXE           the RTL program (default: saccade-rtl-<target> in\n"
+"                        $SACCADE_RTL_DIR, else where it was installed)\n"
 "    -q, --quiet         no progress output\n\n"
 "EXIT STATUS\n"
 "    0 success, 1 error (bad image or input, deadlock, mismatch), 2 bad usage.\n\n"
