@@ -47,7 +47,7 @@ start=$(date +%s)
 # target name -> target file
 declare -A tfile=([micro]="$SRC/tests/targets/micro.yaml" [tiny]="$SRC/examples/targets/tiny.yaml")
 # target -> "genome:seed" networks (4x16x16 inputs)
-declare -A nets=([micro]="ss-ss:1 ss-ss-ss:2 ss-ss-ss-ss:3" [tiny]="ss-ss:4 ss-ss-ss:5 3s-ss:6")
+declare -A nets=([micro]="ss:1 ss-ss:2 ss-ss-ss:3" [tiny]="ss-ss:4 ss-ss-ss:5 3s-ss:6")
 inputs="0 3 6"
 
 for t in micro tiny; do

@@ -77,3 +77,39 @@ print(f"noc 8x8 uniform {sys.argv[3]:>4} flits/node/cycle: {r['cycles']} cycles,
       f"peak RSS {int(mem) / 1024:.0f} MiB")
 PY
 done
+
+# The RTL (issue 4): simulated cycles per wall second of the Verilated chip
+# (saccade-rtl-<target>, built when configure found Verilator and SystemC)
+# against the C simulator on the same image and input, both measured by
+# `saccade cosim` (which also checks that they agree).  The RTL's time is
+# the child process from spawn to exit (start-up, image load and the
+# configuration writes included); the simulator's is sac_sim_run alone.
+RTL_DIR=${SACCADE_RTL_DIR:-$B/rtl}
+for tg in micro:ss-ss:tests/targets/micro.yaml tiny:3s-ss:examples/targets/tiny.yaml; do
+	t=${tg%%:*} rest=${tg#*:}
+	g=${rest%%:*} tf=${rest#*:}
+	if [ ! -x "$RTL_DIR/saccade-rtl-$t" ]; then
+		echo "rtl $t: no $RTL_DIR/saccade-rtl-$t (configure with Verilator and SystemC, then make): skipped"
+		continue
+	fi
+	"$SAC" zoo tnas-er --genome "$g" --input 4x16x16 --seed 1 --calib-count 4 -o "$W/r-$g" >/dev/null
+	"$SAC" compile "$W/r-$g/model.yaml" --weights "$W/r-$g/weights.npz" \
+		--target "$SRC/$tf" -o "$W/r-$t.sac" >/dev/null
+	for r in $(seq "$RUNS"); do
+		"$SAC" cosim "$W/r-$t.sac" --input "$W/r-$g/sample.npy" --index 0 --quiet \
+			--rtl "$RTL_DIR/saccade-rtl-$t" --json "$W/c$r.json" >/dev/null ||
+			echo "rtl $t: cosim run $r NOT identical (see saccade cosim)"
+	done
+	/usr/bin/python3 - "$t" "$g" "$W"/c*.json <<'PY'
+import json, sys
+t, g = sys.argv[1], sys.argv[2]
+rs = [json.load(open(p)) for p in sys.argv[3:]]
+med = lambda v: sorted(v)[len(v) // 2]
+cyc = rs[0]["cycles"]["got"]
+rw, sw = med([r["speed"]["rtl_wall_s"] for r in rs]), med([r["speed"]["sim_wall_s"] for r in rs])
+print(f"rtl {t} ({g}, 4x16x16): {cyc} cycles, {'identical' if all(r['identical'] for r in rs) else 'DIFFERENT'} | "
+      f"RTL {rw:.2f} s = {cyc / rw / 1e3:.1f} k cycles/s, C sim {sw:.4f} s = {cyc / sw / 1e6:.2f} M cycles/s: "
+      f"C sim / RTL = {rw / sw:.0f}x")
+PY
+	rm -f "$W"/c*.json
+done
