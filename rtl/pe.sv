@@ -329,10 +329,8 @@ module pe #(
       inc[C_SWRITE] = 64'(su_pwr) + 1;
       inc[C_SREAD] = 64'(bsz) + 64'(su_prd);
     end
-    if (su_acc) begin
-      inc[C_POUT] = 1;
-      inc[C_ACTIVE] = 1;
-    end
+    if (su_acc) inc[C_POUT] = 1;
+    if (su_acc || (su_act && cur_mask == 0)) inc[C_ACTIVE] = 1;  // a packet or a bubble
     if (take) begin
       inc[C_WREAD] = 64'(tk_wr);
       inc[C_AREAD] = 64'(tk_ops);
