@@ -303,8 +303,12 @@ expect "run --backend foo" 2 "--backend wants sim or rtl" \
 	"$SACCADE" run "$net" --manifest "$tmp/m.csv" --backend foo
 ls "${TMPDIR:-/tmp}"/saccade-rtl-in.* >/dev/null 2>&1
 check "no temporary input file left behind" $(( $? == 0 ))
-if "$PY" -c 'import numpy' 2>/dev/null && [ -n "${abs_top_builddir:-}" ]; then
-	SACCADE_LIB=$abs_top_builddir/.libs/libsaccade.so PYTHONPATH=$SRC/python \
+lib=${abs_top_builddir:-.}/.libs/libsaccade.so
+if "$PY" -c 'import numpy' 2>/dev/null && [ -f "$lib" ]; then
+	# A sanitizer build's library needs the ASan runtime loaded first (as
+	# in tests/python_binding.sh); Python itself leaks by design.
+	asan=$(ldd "$lib" 2>/dev/null | awk '/libasan/ { print $3 }')
+	env SACCADE_LIB=$lib PYTHONPATH=$SRC/python ${asan:+LD_PRELOAD=$asan ASAN_OPTIONS=detect_leaks=0} \
 	"$PY" - "$net" "$x" "$fake" <<'PYEOF'
 import sys, numpy as np, saccade
 net, x, fake = sys.argv[1:]
