@@ -30,6 +30,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -519,13 +520,17 @@ static double now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* Reap the child; its wait status in *st.  With a deadline (> 0), a
- * child still running then (one that closed its stdout and hangs) is
- * killed first, so that this returns.  Retries on EINTR. */
-static int reap(pid_t pid, int *st, double deadline)
+/* Reap the child; its wait status in *st, its CPU time in *cpu.  With a
+ * deadline (> 0), a child still running then (one that closed its stdout
+ * and hangs) is killed first, so that this returns.  Retries on EINTR. */
+static int reap(pid_t pid, int *st, double *cpu, double deadline)
 {
 	for (;;) {
-		pid_t w = waitpid(pid, st, deadline > 0 ? WNOHANG : 0);
+		struct rusage ru;
+		pid_t w = wait4(pid, st, deadline > 0 ? WNOHANG : 0, &ru);
+		if (w == pid)
+			*cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 +
+			       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
 		if (w == pid)
 			return 0;
 		if (w < 0 && errno != EINTR)
@@ -602,9 +607,24 @@ int sac_rtlproc_run(const sac_program *p, const sac_rtlproc_opts *o,
 		rc = sac_errf(e, SAC_ERR_IO, "%s: cannot start: %s", exe, strerror(fa_rc));
 		goto out_fds;
 	}
+	/* The child's environment: ours, plus SystemC's switch for its
+	 * copyright banner (stderr noise on every run) unless the user set it. */
+	size_t nenv = 0;
+	while (environ[nenv])
+		nenv++;
+	char **envp = malloc((nenv + 2) * sizeof *envp);
+	if (!envp) {
+		rc = sac_errf(e, SAC_ERR_NOMEM, "%s: cannot start: out of memory", exe);
+		goto out_fds;
+	}
+	memcpy(envp, environ, nenv * sizeof *envp);
+	if (!getenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE"))
+		envp[nenv++] = "SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1";
+	envp[nenv] = NULL;
 	pid_t pid;
 	double t0 = now_s();
-	int sp = posix_spawn(&pid, exe, &fa, NULL, (char *const *)argv, environ);
+	int sp = posix_spawn(&pid, exe, &fa, NULL, (char *const *)argv, envp);
+	free(envp);
 	close(pfd[1]);
 	pfd[1] = -1;
 	if (sp) {
@@ -652,9 +672,11 @@ int sac_rtlproc_run(const sac_program *p, const sac_rtlproc_opts *o,
 	if (!eof)
 		kill(pid, SIGKILL);
 	int st = 0;
-	if (reap(pid, &st, o->timeout_s > 0 ? t0 + o->timeout_s : 0))
+	double cpu = 0;
+	if (reap(pid, &st, &cpu, o->timeout_s > 0 ? t0 + o->timeout_s : 0))
 		rc = rc ? rc : sac_errf(e, SAC_ERR_IO, "%s: waitpid: %s", exe, strerror(errno));
 	r->wall_seconds = now_s() - t0;
+	r->cpu_seconds = cpu;
 	if (timed_out && !rc)
 		rc = sac_errf(e, SAC_ERR_IO, "%s: no result after %d s: killed (--timeout)",
 			      base_name(exe), o->timeout_s);

@@ -81,9 +81,11 @@ done
 # The RTL (issue 4): simulated cycles per wall second of the Verilated chip
 # (saccade-rtl-<target>, built when configure found Verilator and SystemC)
 # against the C simulator on the same image and input, both measured by
-# `saccade cosim` (which also checks that they agree).  The RTL's time is
-# the child process from spawn to exit (start-up, image load and the
-# configuration writes included); the simulator's is sac_sim_run alone.
+# `saccade cosim` (which also checks that they agree), per CPU second (user
+# + system: the machine is shared, wall time is also printed).  The RTL's
+# time is the child process from spawn to exit (SystemC start-up, image
+# load and the configuration writes included); the simulator's is
+# sac_sim_run alone.
 RTL_DIR=${SACCADE_RTL_DIR:-$B/rtl}
 for tg in micro:ss-ss:tests/targets/micro.yaml tiny:3s-ss:examples/targets/tiny.yaml; do
 	t=${tg%%:*} rest=${tg#*:}
@@ -106,10 +108,11 @@ t, g = sys.argv[1], sys.argv[2]
 rs = [json.load(open(p)) for p in sys.argv[3:]]
 med = lambda v: sorted(v)[len(v) // 2]
 cyc = rs[0]["cycles"]["got"]
-rw, sw = med([r["speed"]["rtl_wall_s"] for r in rs]), med([r["speed"]["sim_wall_s"] for r in rs])
+sp = lambda k: med([r["speed"][k] for r in rs])
+rc, sc, rw = sp("rtl_cpu_s"), sp("sim_cpu_s"), sp("rtl_wall_s")
 print(f"rtl {t} ({g}, 4x16x16): {cyc} cycles, {'identical' if all(r['identical'] for r in rs) else 'DIFFERENT'} | "
-      f"RTL {rw:.2f} s = {cyc / rw / 1e3:.1f} k cycles/s, C sim {sw:.4f} s = {cyc / sw / 1e6:.2f} M cycles/s: "
-      f"C sim / RTL = {rw / sw:.0f}x")
+      f"RTL CPU {rc:.2f} s (wall {rw:.2f} s) = {cyc / rc / 1e3:.1f} k cycles/s, "
+      f"C sim CPU {sc:.4f} s = {cyc / sc / 1e6:.2f} M cycles/s: C sim / RTL = {rc / sc:.0f}x")
 PY
 	rm -f "$W"/c*.json
 done

@@ -19,7 +19,9 @@
  * bad image or input, another target) or 2 (internal failure).
  *
  * This module finds the executable, runs it as a child process (stdin
- * /dev/null, stdout through a pipe, stderr passed through), and parses
+ * /dev/null, stdout through a pipe, stderr passed through, the environment
+ * passed on with SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 added unless set, so
+ * that SystemC's banner does not clutter every run), and parses
  * the stream strictly against the program: every malformed, out-of-range,
  * duplicated, out-of-order or missing record is an error naming the
  * stream's line ("rtl stream line N: ...").  The child is reaped on every
@@ -78,6 +80,7 @@ typedef struct sac_rtl_result {
 	int64_t cycles, steps;
 	int64_t lines;            /* records read */
 	double wall_seconds;      /* the child, from spawn to exit */
+	double cpu_seconds;       /* the child's user + system CPU time */
 } sac_rtl_result;
 
 void sac_rtl_result_free(sac_rtl_result *r);
