@@ -1300,3 +1300,45 @@ int sac_dense_forward_int(const sac_dense_graph *g, sac_dense_exec *x,
 	free(q);
 	return rc;
 }
+
+/* ---- the integer parameters, for the lowering (dsim.h) ------------------ */
+
+int sac_dense_node_qview(const sac_dense_graph *g, int i, sac_dense_qview *v,
+			 sac_err *e)
+{
+	if (!g->quantized)
+		return sac_errf(e, SAC_ERR_STATE, "dense graph not quantised");
+	if (i < 0 || i >= g->n)
+		return sac_errf(e, SAC_ERR_USAGE, "node %d out of range", i);
+	const node *d = &g->v[i];
+	memset(v, 0, sizeof *v);
+	v->nin = d->nin;
+	v->in = d->in;
+	v->rows = d->rows;
+	v->cols = d->cols;
+	v->bits = d->bits;
+	v->n = d->n;
+	v->kernel = d->kernel;
+	v->reverse = d->reverse;
+	v->heads = d->heads;
+	v->expert = d->expert;
+	v->scale = d->scale;
+	v->wbytes = d->wmax > 127 ? 2 : 1;
+	for (int j = 0; j < NQ; j++) {
+		v->qw[j] = d->qw[j];
+		v->qm[j] = d->qm[j];
+	}
+	v->mm = d->mm;
+	v->lut = d->lut;
+	v->c = d->c;
+	v->eps_q = d->eps_q;
+	v->ae = d->ae;
+	v->node = d;
+	return SAC_OK;
+}
+
+int64_t sac_dense_qview_bias(const sac_dense_qview *v, int slot, int o)
+{
+	const node *d = v->node;
+	return slot >= 0 && slot < NQ && d->qb[slot] ? d->qb[slot][o] : 0;
+}

@@ -306,3 +306,68 @@ void sac_dense_topk_f(const double *p, int n, int k, int *idx)
 		idx[j] = best;
 	}
 }
+
+/* ---- per-element kernels shared with the simulator --------------------- */
+
+/* These are the integer formulas of the operators whose arithmetic is more
+ * than one requantisation (docs/MCOE.md "Per operator"); the integer
+ * reference (graph.c) and the dense unit model (dunit.c) both call them, so
+ * the simulator cannot drift from the reference. */
+
+int32_t sac_dense_scan_state(int32_t h, int32_t dv, int64_t ae, int32_t b,
+			     int32_t xv, sac_dense_mult m0)
+{
+	/* delta >= 0 (softplus) and ae >= 0 (A < 0): u >= 0. */
+	int64_t u = (int64_t)(dv > 0 ? dv : 0) * ae;
+	uint32_t ab = sac_dense_exp2neg(u); /* A_bar, Q30 */
+	int64_t dec = sac_dense_rshift((int64_t)ab * h, 30);
+	int64_t inc = sac_dense_rq((int64_t)dv * b * xv, m0);
+	return sac_dense_sat(dec + inc, 32);
+}
+
+int32_t sac_dense_scan_out(int64_t acc, int32_t xv, int32_t dq,
+			   sac_dense_mult m1, sac_dense_mult m2, int bits)
+{
+	return sac_dense_sat(sac_dense_rq(acc, m1) +
+			     sac_dense_rq((int64_t)xv * dq, m2), bits);
+}
+
+void sac_dense_ln_row(int64_t s1, int64_t s2, int K, int64_t eps_q,
+		      int64_t *inv, int *p)
+{
+	/* V = K^2 (var + eps) in input steps squared. */
+	int64_t v = (int64_t)K * s2 - s1 * s1 + eps_q;
+	int q = 0;
+	while ((v << q) < ((int64_t)1 << 60))
+		q += 2;
+	uint32_t R = sac_dense_isqrt((uint64_t)v << q); /* in [2^30, 2^31) */
+	*inv = (int64_t)((((uint64_t)1) << 62) / R);
+	*p = q;
+}
+
+int32_t sac_dense_ln_elem(int32_t x, int K, int64_t s1, int64_t inv, int p,
+			  int32_t g, int64_t beta, sac_dense_mult m, int bits)
+{
+	int64_t dv = (int64_t)K * x - s1;
+	int64_t z = sac_dense_rshift(dv * inv, 50 - p / 2); /* Q12 */
+	return sac_dense_sat(sac_dense_rq(z * g + beta, m), bits);
+}
+
+void sac_dense_topk_weights(const int32_t *p, int n, int k, int32_t *y)
+{
+	int idx[64];
+	int64_t s = 0, acc = 0;
+	sac_dense_topk_i(p, n, k, idx);
+	for (int j = 0; j < k; j++)
+		s += p[idx[j]];
+	/* Renormalise to Q14 by rounded division; the last weight takes the
+	 * remainder so that the weights sum to 2^14. */
+	for (int j = 0; j < k; j++) {
+		y[j] = idx[j];
+		int64_t w = j == k - 1 ? 16384 - acc :
+			    s > 0 ? (2 * (int64_t)p[idx[j]] * 16384 + s) / (2 * s) :
+				    16384 / k;
+		y[k + j] = (int32_t)w;
+		acc += w;
+	}
+}

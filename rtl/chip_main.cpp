@@ -75,6 +75,10 @@ using sig = sc_signal<typename std::remove_reference<P>::type::data_type>;
 
 const char *prog = "saccade-rtl";
 
+// SystemC prints its banner on stderr before sc_main runs unless this is
+// set; a static initializer runs earlier still.
+const int quiet_banner = setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
+
 [[noreturn]] void user_error(const std::string &file, const std::string &msg)
 {
 	// Library messages usually name the file already.
@@ -235,8 +239,6 @@ int sc_main(int argc, char **argv)
 	}
 	if (!image || !input)
 		return usage();
-	// stdout carries only the records; SystemC's banner would go there.
-	setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
 
 	// ---- the image, the build's target, the input ------------------------------
 	sac_err e = {};

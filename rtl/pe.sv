@@ -178,44 +178,48 @@ module pe #(
     su_end = trf_first ? (k_in ? int'(bstart[SW'(int'(stp) + 1)]) : nfire) : fend;
     su_new = trf && is_src && !inprog && su_fp < su_end;
     su_li = su_new ? int'(fmem[su_fp]) : 0;
-    // The neuron's (channel, row, column) in its layer, then the pool chain.
-    o = G > 0 ? su_li % G + c0 : 0;
-    pos = G > 0 ? su_li / G : 0;
-    y = W > 0 ? pos / W + y0 : 0;
-    x = W > 0 ? pos % W : 0;
-    supp = 0;
+    supp = 1;
     su_prd = 0;
     su_pwr = 0;
     pset_v = '0;
-    for (int k = 0; k < MAXP; k++) begin
-      pset_a[k] = 0;
-      if (k < npools && !supp) begin
-        ty = y / pl_sh[k];
-        tx = x / pl_sw[k];
-        if (ty >= pl_h[k] || tx >= pl_w[k]) supp = 1;  // outside every window
-        else begin
-          a = pl_base[k] + ((o - c0) * pl_rows[k] + ty - pl_y0[k]) * pl_w[k] + tx;
-          su_prd++;
-          if (pbit[a]) supp = 1;  // the pool neuron fired already
+    for (int k = 0; k < MAXP; k++) pset_a[k] = 0;
+    su_mask = '0;
+    su_pl = '0;
+    // Only in a neuron's first cycle (also keeps the simulation fast).
+    if (su_new) begin
+      // The neuron's (channel, row, column) in its layer, then the pool chain.
+      o = G > 0 ? su_li % G + c0 : 0;
+      pos = G > 0 ? su_li / G : 0;
+      y = W > 0 ? pos / W + y0 : 0;
+      x = W > 0 ? pos % W : 0;
+      supp = 0;
+      for (int k = 0; k < MAXP; k++) begin
+        if (k < npools && !supp) begin
+          ty = y / pl_sh[k];
+          tx = x / pl_sw[k];
+          if (ty >= pl_h[k] || tx >= pl_w[k]) supp = 1;  // outside every window
           else begin
-            pset_v[k] = 1;
-            pset_a[k] = a;
-            su_pwr++;
-            y = ty;
-            x = tx;
+            a = pl_base[k] + ((o - c0) * pl_rows[k] + ty - pl_y0[k]) * pl_w[k] + tx;
+            su_prd++;
+            if (pbit[a]) supp = 1;  // the pool neuron fired already
+            else begin
+              pset_v[k] = 1;
+              pset_a[k] = a;
+              su_pwr++;
+              y = ty;
+              x = tx;
+            end
           end
         end
       end
+      for (int e = 0; e < ROUTE_ENTRIES; e++)
+        su_mask[e] = !supp && e < nroutes && o >= rt_c0[e] && o < rt_c1[e] &&
+            y >= rt_y0[e] && y < rt_y1[e];
+      su_pl[LAYER_LSB+:LAYER_W] = LAYER_W'(layer);
+      su_pl[CHAN_LSB+:CHAN_W] = CHAN_W'(o);
+      su_pl[ROW_LSB+:ROW_W] = ROW_W'(y);
+      su_pl[COL_LSB+:COL_W] = COL_W'(x);
     end
-    su_mask = '0;
-    for (int e = 0; e < ROUTE_ENTRIES; e++)
-      su_mask[e] = !supp && e < nroutes && o >= rt_c0[e] && o < rt_c1[e] &&
-          y >= rt_y0[e] && y < rt_y1[e];
-    su_pl = '0;
-    su_pl[LAYER_LSB+:LAYER_W] = LAYER_W'(layer);
-    su_pl[CHAN_LSB+:CHAN_W] = CHAN_W'(o);
-    su_pl[ROW_LSB+:ROW_W] = ROW_W'(y);
-    su_pl[COL_LSB+:COL_W] = COL_W'(x);
     // Offer the lowest remaining packet.
     su_act = trf && is_src && (inprog || su_new);
     cur_mask = inprog ? mask_r : su_mask;
@@ -256,7 +260,9 @@ module pe #(
     tk_row = 0;
     ny = 0;
     nx = 0;
-    if (linear != 0) begin
+    tk_gp = 0;
+    if (!(trf && is_sink && ej_valid)) ;  // nothing to decode this cycle
+    else if (linear != 0) begin
       tk_gp = G;
       tk_row = ((tk_c * src_h + tk_y) * src_w + tk_x) * G;
       ny = 1;
@@ -300,15 +306,17 @@ module pe #(
     ny_k = 0;
     fx_k = 0;
     for (int k = KMAX - 1; k >= 0; k--) begin
-      if (dp_vx[k] && k > dp_kx) begin
-        nx_ok = 1;
-        nx_k = k;
+      if (dp_on) begin
+        if (dp_vx[k] && k > dp_kx) begin
+          nx_ok = 1;
+          nx_k = k;
+        end
+        if (dp_vy[k] && k > dp_ky) begin
+          ny_ok = 1;
+          ny_k = k;
+        end
+        if (dp_vx[k]) fx_k = k;
       end
-      if (dp_vy[k] && k > dp_ky) begin
-        ny_ok = 1;
-        ny_k = k;
-      end
-      if (dp_vx[k]) fx_k = k;
     end
     dp_more = dp_j + LANES < dp_gp || (!dp_lin && (nx_ok || ny_ok));
   end

@@ -102,14 +102,26 @@ static const field fields[] = {
 	PJ("energy.noc", "link", link),
 	PJ("energy.static", "leak_pe", leak_pe),
 	PJ("energy.static", "clock_pe", clock_pe),
+	INT("dense", "mac_lanes", "dense.mac_lanes", dense.mac_lanes, 1, 4096),
+	INT("dense", "vector_lanes", "dense.vector_lanes", dense.vector_lanes,
+	    1, 4096),
+	INT("dense", "div_cycles", "dense.div_cycles", dense.div_cycles, 1,
+	    1024),
+	INT("dense", "dram_bytes_per_cycle", "dense.dram_bytes_per_cycle",
+	    dense.dram_bytes_per_cycle, 1, 4096),
+	INT("dense", "dram_latency", "dense.dram_latency", dense.dram_latency,
+	    0, 1 << 20),
+	PJ("energy.dense", "requant", requant),
+	PJ("energy.dense", "lut", lut),
+	PJ("energy.dense", "dram_byte", dram_byte),
 };
 #define NFIELDS ((int)(sizeof fields / sizeof fields[0]))
 
 /* Sections that hold other sections rather than fields. */
 static const char *const top_keys[] = {"saccade-target", "name", "clock_mhz",
-	"mesh", "microarch", "pe", "noc", "energy", NULL};
+	"mesh", "microarch", "pe", "noc", "dense", "energy", NULL};
 static const char *const energy_keys[] = {"sram", "compute", "noc", "static",
-	NULL};
+	"dense", NULL};
 
 void sac_target_default(sac_target *t)
 {
@@ -136,7 +148,11 @@ void sac_target_default(sac_target *t)
 		.spike_read = 2.5, .spike_write = 2.5,
 		.add = 0.1, .mac = 0.3, .compare = 0.1, .divide = 3.2,
 		.router_buffer = 1.0, .router_xbar = 0.7, .link = 1.8,
-		.leak_pe = 1.0, .clock_pe = 5.0};
+		.leak_pe = 1.0, .clock_pe = 5.0,
+		.requant = 3.2, .lut = 1.77, .dram_byte = 162.5};
+	t->dense = (sac_dense_hw){.mac_lanes = 8, .vector_lanes = 8,
+				  .div_cycles = 32, .dram_bytes_per_cycle = 8,
+				  .dram_latency = 6};
 }
 
 const char *sac_uarch_name(sac_uarch u)
@@ -425,7 +441,8 @@ static int energy_pair(loader *L, const char *sect, const yaml_node_t *k,
 	const char *ks = (const char *)k->data.scalar.value;
 	(void)sect;
 	static const char *const sub[] = {"energy.sram", "energy.compute",
-					  "energy.noc", "energy.static"};
+					  "energy.noc", "energy.static",
+					  "energy.dense"};
 	for (int i = 0; energy_keys[i]; i++)
 		if (!strcmp(ks, energy_keys[i]))
 			return each_pair(L, sub[i], v, field_pair);
@@ -490,7 +507,7 @@ static int top_pair(loader *L, const char *sect, const yaml_node_t *k,
 				      s);
 		return SAC_OK;
 	}
-	if (!strcmp(ks, "pe") || !strcmp(ks, "noc"))
+	if (!strcmp(ks, "pe") || !strcmp(ks, "noc") || !strcmp(ks, "dense"))
 		return each_pair(L, ks, v, field_pair);
 	if (!strcmp(ks, "energy"))
 		return each_pair(L, "energy", v, energy_pair);

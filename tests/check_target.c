@@ -40,6 +40,9 @@ static void same_target(const sac_target *a, const sac_target *b)
 	D(energy.add); D(energy.mac); D(energy.compare); D(energy.divide);
 	D(energy.router_buffer); D(energy.router_xbar); D(energy.link);
 	D(energy.leak_pe); D(energy.clock_pe);
+	I(dense.mac_lanes); I(dense.vector_lanes); I(dense.div_cycles);
+	I(dense.dram_bytes_per_cycle); I(dense.dram_latency);
+	D(energy.requant); D(energy.lut); D(energy.dram_byte);
 #undef I
 #undef D
 }

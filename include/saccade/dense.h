@@ -146,6 +146,28 @@ void sac_dense_softmax_row(const int32_t *x, int n, int64_t c, int32_t *p);
 void sac_dense_topk_i(const int32_t *p, int n, int k, int *idx);
 void sac_dense_topk_f(const double *p, int n, int k, int *idx);
 
+/* Per-element kernels of the operators whose arithmetic is more than one
+ * requantisation; the integer reference and the dense unit model
+ * (dunit.h) both call them (docs/MCOE.md gives the formulas). */
+/* Selective scan: the new state h of element (d, n) from delta dv, the
+ * exponent coefficient ae, B[t, n], x[t, d] and the multiplier m0. */
+int32_t sac_dense_scan_state(int32_t h, int32_t dv, int64_t ae, int32_t b,
+			     int32_t xv, sac_dense_mult m0);
+/* Selective scan output from acc = sum_n C[t, n] h[d, n] and the skip
+ * term x Dq[d]. */
+int32_t sac_dense_scan_out(int64_t acc, int32_t xv, int32_t dq,
+			   sac_dense_mult m1, sac_dense_mult m2, int bits);
+/* Layer norm of a row with S1 = sum x and S2 = sum x^2 over K values:
+ * the reciprocal inv and the even shift p (one isqrt, one division). */
+void sac_dense_ln_row(int64_t s1, int64_t s2, int K, int64_t eps_q,
+		      int64_t *inv, int *p);
+/* One layer-norm output: gamma g (int8), beta at 2^-12 s_g. */
+int32_t sac_dense_ln_elem(int32_t x, int K, int64_t s1, int64_t inv, int p,
+			  int32_t g, int64_t beta, sac_dense_mult m, int bits);
+/* Top-k of n probabilities (k <= 64) into y[0..k): indices, y[k..2k):
+ * Q14 weights renormalised to sum exactly 2^14. */
+void sac_dense_topk_weights(const int32_t *p, int n, int k, int32_t *y);
+
 /* ---- graphs ---------------------------------------------------------- */
 
 #define SAC_DENSE_NAME_MAX 64
@@ -224,6 +246,29 @@ int sac_dense_forward_int(const sac_dense_graph *g, sac_dense_exec *x,
 /* The same from int8 inputs. */
 int sac_dense_forward_intq(const sac_dense_graph *g, sac_dense_exec *x,
 			   const int32_t *const *qin, sac_err *e);
+
+/* The integer parameters of a quantised node, read-only views into the
+ * graph (valid until it is re-quantised or freed), for the lowering onto
+ * the dense units (dsim.h).  qw/qb/qm per weight slot (linear-like ops:
+ * slot 0; mha: q, k, v, out), mm the op's single multipliers. */
+typedef struct sac_dense_qview {
+	int nin;
+	const int *in;
+	int rows, cols, bits, n, kernel, reverse, heads, expert;
+	double scale;
+	int wbytes;                    /* 1: int8 weights, 2: int16 */
+	const int16_t *qw[4];
+	const sac_dense_mult *qm[4];
+	const sac_dense_mult *mm;      /* 8 */
+	const int32_t *lut;            /* 257 entries */
+	int64_t c, eps_q;
+	const int64_t *ae;             /* scan: [D, N] */
+	const void *node;              /* private (sac_dense_qview_bias) */
+} sac_dense_qview;
+int sac_dense_node_qview(const sac_dense_graph *g, int node,
+			 sac_dense_qview *v, sac_err *e);
+/* Bias o of weight slot `slot` (layer norm: beta), 0 if the slot has none. */
+int64_t sac_dense_qview_bias(const sac_dense_qview *v, int slot, int o);
 
 /* ---- the MCO-E head (docs/MCOE.md) ----------------------------------- */
 

@@ -39,7 +39,9 @@ extern "C" {
 	X(SAC_SEC_LAYERS, 4, "layers") /* layer -> PE group map */           \
 	X(SAC_SEC_PES, 5, "pes")       /* per-PE programs and config */      \
 	X(SAC_SEC_SRAM, 6, "sram")     /* SRAM contents */                   \
-	X(SAC_SEC_ROUTES, 7, "routes") /* routing tables */
+	X(SAC_SEC_ROUTES, 7, "routes") /* routing tables */           \
+	X(SAC_SEC_DPROG, 8, "dprog")   /* dense program (dsim.h) */    \
+	X(SAC_SEC_DPARAM, 9, "dparam") /* its parameter memory */
 
 enum {
 #define SAC_X_(name, value, str) name = value,

@@ -40,6 +40,10 @@ typedef struct sac_energy {
 	/* Static, per PE (including its router) per cycle. */
 	double leak_pe;        /* leakage of a PE whose clock is gated */
 	double clock_pe;       /* clock tree of a PE in a cycle it is active */
+	/* Dense unit and external memory (docs/ISA.md). */
+	double requant;        /* 32 x 32 multiply + rounding shift + saturate */
+	double lut;            /* one lookup-table read */
+	double dram_byte;      /* one byte read from the external memory */
 } sac_energy;
 
 typedef struct sac_pe {
@@ -67,6 +71,15 @@ typedef struct sac_noc_params {
 	int sync_delay;     /* cycles of the step-end barrier (all PEs done -> next step) */
 } sac_noc_params;
 
+/* The PE's dense unit and the external parameter memory (docs/ISA.md). */
+typedef struct sac_dense_hw {
+	int mac_lanes;      /* int8 x int8 multiply-accumulates per cycle */
+	int vector_lanes;   /* 32-bit vector ALU lanes */
+	int div_cycles;     /* one division or square root */
+	int dram_bytes_per_cycle; /* external memory bandwidth */
+	int dram_latency;   /* cycles from request to first byte */
+} sac_dense_hw;
+
 typedef struct sac_target {
 	char name[64];
 	char path[1024];
@@ -75,6 +88,7 @@ typedef struct sac_target {
 	sac_uarch uarch;
 	sac_pe pe;
 	sac_noc_params noc;
+	sac_dense_hw dense;
 	sac_energy energy;
 } sac_target;
 
