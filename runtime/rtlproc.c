@@ -90,6 +90,7 @@ void sac_rtl_result_free(sac_rtl_result *r)
 	free(r->spike);
 	free(r->logit);
 	free(r->pe);
+	free(r->routers_reported);
 	memset(r, 0, sizeof *r);
 }
 
@@ -187,10 +188,11 @@ static int parser_init(parser *P, const sac_program *p, sac_rtl_result *r, sac_e
 	r->cycles = r->steps = -1;
 	r->logit = calloc((size_t)r->nlogits, sizeof *r->logit);
 	r->pe = calloc((size_t)m->npe, sizeof *r->pe);
+	r->routers_reported = calloc((size_t)m->npe, 1);
 	P->have_logit = calloc((size_t)r->nlogits, 1);
 	P->have_count = calloc((size_t)m->npe, sizeof *P->have_count);
 	P->fired = calloc((size_t)m->npe, sizeof *P->fired);
-	int ok = r->logit && r->pe && P->have_logit && P->have_count && P->fired;
+	int ok = r->logit && r->pe && r->routers_reported && P->have_logit && P->have_count && P->fired;
 	for (int n = 0; ok && n < m->npe; n++)
 		if (m->pe_region[n] >= 0)
 			ok = (P->fired[n] = calloc((size_t)m->region[m->pe_region[n]].neurons, 1)) != NULL;
@@ -269,6 +271,11 @@ static int region_pe(parser *P, const char *s, const char *what, int64_t *pe)
 	return SAC_OK;
 }
 
+static int is_router_field(int f)
+{
+	return f == SAC_PEC_router_buffer || f == SAC_PEC_router_xbar || f == SAC_PEC_link;
+}
+
 static int spike(parser *P, char **tok, int nt)
 {
 	sac_rtl_result *r = P->r;
@@ -325,11 +332,16 @@ static int record(parser *P, char **tok, int nt)
 	if (!strcmp(tok[0], "count")) {
 		if (nt != 4)
 			return perr(P, "count: expected 'count <pe> <field> <value>', got %d fields", nt);
-		if (region_pe(P, tok[1], "count: PE", &a))
+		if (num(P, tok[1], "count: PE", 0, P->p->m->npe - 1, &a))
 			return P->rc;
 		int f = sac_pe_count_field(tok[2]);
 		if (f < 0)
 			return perr(P, "count: unknown field '%s'", tok[2]);
+		/* A PE without a region has only its router, which traffic
+		 * between other PEs may cross. */
+		if (P->p->m->pe_region[a] < 0 && !is_router_field(f))
+			return perr(P, "count: PE %lld holds no region of the image; only its router's counts (router_buffer, router_xbar, link) may be given",
+				    (long long)a);
 		if (num(P, tok[3], "count: value", 0, INT64_MAX, &v))
 			return P->rc;
 		if (P->have_count[a] & (1u << f))
@@ -428,10 +440,25 @@ static int finish(parser *P)
 		if (!P->have_logit[k])
 			return perr(P, "no logit %d before 'end' (the readout has %d)", k,
 				    P->r->nlogits);
-	for (int n = 0; n < m->npe; n++)
-		for (int f = 0; m->pe_region[n] >= 0 && f < SAC_PEC_COUNT; f++)
+	const uint32_t router = 1u << SAC_PEC_router_buffer | 1u << SAC_PEC_router_xbar |
+				1u << SAC_PEC_link;
+	for (int n = 0; n < m->npe; n++) {
+		if (m->pe_region[n] < 0) {
+			/* All three router counts or none (an RTL that does not
+			 * report the routers of unused PEs: see routers_reported). */
+			uint32_t h = P->have_count[n];
+			for (int f = 0; h && h != router && f < SAC_PEC_COUNT; f++)
+				if (is_router_field(f) && !(h & (1u << f)))
+					return perr(P, "no count of PE %d %s before 'end' (its other router counts were given)",
+						    n, field_name[f]);
+			P->r->routers_reported[n] = h != 0;
+			continue;
+		}
+		P->r->routers_reported[n] = 1;
+		for (int f = 0; f < SAC_PEC_COUNT; f++)
 			if (!(P->have_count[n] & (1u << f)))
 				return perr(P, "no count of PE %d %s before 'end'", n, field_name[f]);
+	}
 	return SAC_OK;
 }
 
@@ -728,6 +755,13 @@ int sac_rtlproc_outputs(const sac_program *p, const sac_rtl_result *r,
 		sac_ref_out_free(out);
 		return sac_errf(e, SAC_ERR_USAGE, "RTL result of another program");
 	}
+	for (int n = 0; n < m->npe; n++)
+		if (!r->routers_reported[n]) {
+			sac_ref_out_free(out);
+			return sac_errf(e, SAC_ERR_UNSUPPORTED,
+					"the RTL reported no router counts of PE %d (it holds no region, but traffic may cross its router), so the energy cannot be computed",
+					n);
+		}
 	rc = sac_sim_stats_init(p, st, e);
 	if (rc) {
 		sac_ref_out_free(out);

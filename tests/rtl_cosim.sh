@@ -14,7 +14,8 @@
 # runs of the two images first differ (and the RTL must agree with the C
 # simulator on the changed image itself).  Finally the runtime's RTL
 # backend (`saccade sim --backend rtl`, `saccade run --backend rtl`) gives
-# the simulator's class, logits, latency, counts and energy.
+# the simulator's class, logits, latency, counts and energy, and both
+# cosim and the backend write the RTL's waveforms with --trace.
 #
 # Needs the RTL executables `make` builds when configure found Verilator
 # and SystemC (exit 77, skipped, without Verilator); looks for them in
@@ -146,6 +147,14 @@ for la, lb in zip(a["layers"], b["layers"]):
         assert la[k] == lb[k], (la["name"], k)
 PYEOF
 	check "  ... the simulator's class, logits, latency, activity, energy and per-PE counts" $?
+	# Waveforms: cosim passes --trace on; the runtime hands its FILE over.
+	"$SACCADE" cosim "$d/net.sac" --input "$d/sample.npy" --index 3 --quiet \
+		--trace "$d/c.vcd" >/dev/null &&
+		grep -q 'enddefinitions' "$d/c.vcd" && grep -q 'pe_0_0' "$d/c.vcd"
+	check "cosim --trace: the RTL's VCD ($(wc -c <"$d/c.vcd") bytes)" $?
+	"$SACCADE" sim "$d/net.sac" --input "$d/sample.npy" --index 3 --backend rtl \
+		--trace "$d/s.vcd" --quiet >/dev/null && cmp -s "$d/c.vcd" "$d/s.vcd"
+	check "sim --backend rtl --trace: the same VCD" $?
 	"$SACCADE" events synth-set --count 1 --seed 9 --duration 0.42 -o "$tmp/set" >/dev/null
 	{ head -n 1 "$tmp/set/manifest.csv"; sed -n '2p;10p;20p' "$tmp/set/manifest.csv"; } >"$tmp/set/m3.csv"
 	"$SACCADE" run "$d/net.sac" --manifest "$tmp/set/m3.csv" --report "$d/run_sim.json" \

@@ -14,8 +14,11 @@
  *
  * Spikes come ordered by cycle, then PE node, then emission order; there
  * is a logit for every index of the readout, a count for every field of
- * sac_pe_counts of every PE holding a region, one cycles and one steps
- * record, and `end` last.  Its exit status is 0 (success), 1 (user error:
+ * sac_pe_counts of every PE holding a region and, for a PE without one,
+ * either its three router counts (router_buffer, router_xbar, link: the
+ * traffic between other PEs crosses it) or none (routers_reported then
+ * says so: its energy is unknown, its traffic is not compared), one cycles
+ * and one steps record, and `end` last.  Its exit status is 0 (success), 1 (user error:
  * bad image or input, another target) or 2 (internal failure).
  *
  * This module finds the executable, runs it as a child process (stdin
@@ -76,7 +79,10 @@ typedef struct sac_rtl_result {
 	int nlogits;
 	int64_t *logit;           /* [nlogits] */
 	int npe;
-	sac_pe_counts *pe;        /* [npe]; zero for PEs without a region */
+	sac_pe_counts *pe;        /* [npe]; zero for PEs without a region
+				   * except their router counts, if reported */
+	uint8_t *routers_reported; /* [npe]: 1 if its router counts were given
+				    * (always for PEs holding a region) */
 	int64_t cycles, steps;
 	int64_t lines;            /* records read */
 	double wall_seconds;      /* the child, from spawn to exit */
@@ -131,8 +137,10 @@ int sac_rtlproc_parse(const sac_program *p, FILE *f, sac_rtl_result *r,
  * (by node and CHW index), integer and dequantised logits, class, and
  * the statistics: cycles, steps, spikes, every PE's counts and the
  * energy computed from them (sac_sim_energy).  The stream has no window
- * boundaries, so st->layer_cycles are -1.  Allocates out and st (free
- * with sac_ref_out_free, sac_sim_stats_free). */
+ * boundaries, so st->layer_cycles are -1.  SAC_ERR_UNSUPPORTED if the
+ * router counts of some PE were not reported (the energy would be
+ * incomplete).  Allocates out and st (free with sac_ref_out_free,
+ * sac_sim_stats_free). */
 int sac_rtlproc_outputs(const sac_program *p, const sac_rtl_result *r,
 			sac_ref_out *out, sac_sim_stats *st, sac_err *e);
 
