@@ -58,21 +58,24 @@ module router #(
     input logic [saccade_pkg::COORD_BITS-1:0] my_x,
     input logic [saccade_pkg::COORD_BITS-1:0] my_y,
 
-    // Links to the neighbours, indexed by port (1 = N .. 4 = W).
+    // Links to the neighbours, indexed by port p (1 = N .. 4 = W); the
+    // vectors hold port p's field at [(p-1)*width +: width], the layout of
+    // a packed [4:1][width-1:0] (yosys 0.23 reads no multi-dimensional
+    // packed array).
     input  logic [4:1]                in_valid,
     input  logic [4:1]                in_head,
     input  logic [4:1]                in_tail,
-    input  logic [4:1][      VCW-1:0] in_vc,
-    input  logic [4:1][FLIT_BITS-1:0] in_data,
+    input  logic [4*VCW-1:0]       in_vc,
+    input  logic [4*FLIT_BITS-1:0] in_data,
     output logic [4:1]                cr_out_valid,  // credit for in_*
-    output logic [4:1][      VCW-1:0] cr_out_vc,
+    output logic [4*VCW-1:0]       cr_out_vc,
     output logic [4:1]                out_valid,
     output logic [4:1]                out_head,
     output logic [4:1]                out_tail,
-    output logic [4:1][      VCW-1:0] out_vc,
-    output logic [4:1][FLIT_BITS-1:0] out_data,
+    output logic [4*VCW-1:0]       out_vc,
+    output logic [4*FLIT_BITS-1:0] out_data,
     input  logic [4:1]                cr_in_valid,   // credit for out_*
-    input  logic [4:1][      VCW-1:0] cr_in_vc,
+    input  logic [4*VCW-1:0]       cr_in_vc,
 
     // Injection: a packet is accepted in a cycle with inj_valid and
     // inj_ready (ready depends on registers only).  inj_nflits >= 1.
@@ -168,11 +171,11 @@ module router #(
 
   // XY routing on the destination of a head flit.
   function automatic logic [2:0] route(input logic [CB-1:0] dx, input logic [CB-1:0] dy);
-    if (dx > my_x) return 3'(PE);
-    if (dx < my_x) return 3'(PW);
-    if (dy > my_y) return 3'(PS);
-    if (dy < my_y) return 3'(PN);
-    return 3'(L);
+    if (dx > my_x) route = 3'(PE);
+    else if (dx < my_x) route = 3'(PW);
+    else if (dy > my_y) route = 3'(PS);
+    else if (dy < my_y) route = 3'(PN);
+    else route = 3'(L);
   endfunction
 
   // ---- injection queue and NI -----------------------------------------------
@@ -267,10 +270,10 @@ module router #(
     int nfree, n, last, ki, rank, c, o;
     va_win = '0;
     va_res = '0;
-    va_take = '{default: '0};
-    va_ovc = '{default: '0};
-    srv_rot = '{default: '0};
-    fre = '{default: '0};
+    for (int z = 0; z < P; z++) va_take[z] = '0;
+    for (int z = 0; z < NV; z++) va_ovc[z] = '0;
+    for (int z = 0; z < P; z++) srv_rot[z] = '0;
+    for (int z = 0; z < P; z++) fre[z] = '0;
     rq = '0;
     rot = '0;
     srv = '0;
@@ -333,16 +336,16 @@ module router #(
     int c;
     pk_valid = '0;
     rq = '0;
-    pk_vc = '{default: '0};
-    pk_out = '{default: '0};
+    for (int z = 0; z < P; z++) pk_vc[z] = '0;
+    for (int z = 0; z < P; z++) pk_out[z] = '0;
     rv = '0;
     dp = '0;
     c = 0;
     gnt = '0;
     g_valid = '0;
-    g_port = '{default: '0};
-    g_vc = '{default: '0};
-    g_i = '{default: '0};
+    for (int z = 0; z < P; z++) g_port[z] = '0;
+    for (int z = 0; z < P; z++) g_vc[z] = '0;
+    for (int z = 0; z < P; z++) g_i[z] = '0;
     for (int n = 0; n < NV; n++) begin
       logic act, t0;
       if (VC_DELAY == 0 && va_win[n]) begin  // VA and SA in one cycle
@@ -401,8 +404,8 @@ module router #(
     end
     for (int p = 1; p < P; p++) begin
       cr_out_valid[p] = gnt[p*VCS+:VCS] != 0;
-      cr_out_vc[p] = '0;
-      for (int v = 0; v < VCS; v++) if (gnt[p*VCS+v]) cr_out_vc[p] = VCW'(v);
+      cr_out_vc[(p-1)*VCW+:VCW] = '0;
+      for (int v = 0; v < VCS; v++) if (gnt[p*VCS+v]) cr_out_vc[(p-1)*VCW+:VCW] = VCW'(v);
     end
   end
 
@@ -415,7 +418,7 @@ module router #(
         .clk,
         .rst_n,
         .d({g_valid[o], g_h[o], g_tail[o], g_ovc[o]}),
-        .q({out_valid[o], out_head[o], out_tail[o], out_vc[o]})
+        .q({out_valid[o], out_head[o], out_tail[o], out_vc[(o-1)*VCW+:VCW]})
     );
     pipe #(
         .WIDTH(FLIT_BITS),
@@ -424,7 +427,7 @@ module router #(
         .clk,
         .rst_n,
         .d(g_d[o]),
-        .q(out_data[o])
+        .q(out_data[(o-1)*FLIT_BITS+:FLIT_BITS])
     );
   end
 
@@ -497,10 +500,10 @@ module router #(
         wr_t[i] = ni_tail;
         wr_d[i] = ni_d;
       end else begin
-        wr_en[i] = in_valid[i/VCS] && in_vc[i/VCS] == VCW'(i % VCS);
+        wr_en[i] = in_valid[i/VCS] && in_vc[(i/VCS-1)*VCW+:VCW] == VCW'(i % VCS);
         wr_h[i] = in_head[i/VCS];
         wr_t[i] = in_tail[i/VCS];
-        wr_d[i] = in_data[i/VCS];
+        wr_d[i] = in_data[(i/VCS-1)*FLIT_BITS+:FLIT_BITS];
       end
       arrive = i >= VCS && wr_en[i];
       state_n[i] = e_state[i];
@@ -598,7 +601,7 @@ module router #(
           for (int w = 0; w < VCS; w++)
             credit[o][w] <= credit[o][w]
                 - DW'(g_valid[o] && g_ovc[o] == VCW'(w))
-                + DW'(cr_in_valid[o] && cr_in_vc[o] == VCW'(w));
+                + DW'(cr_in_valid[o] && cr_in_vc[(o-1)*VCW+:VCW] == VCW'(w));
           // Taken by VA; released when the tail crosses (free from c + 1).
           ovc_busy[o] <= (ovc_busy[o] | va_take[o]) &
               ~(g_tail[o] ? VCS'(1) << g_ovc[o] : '0);
