@@ -452,9 +452,62 @@ void run_hotspot(bench &b, const opts &o, rng &r)
 	b.drain(100000);
 }
 
+// Every turn XY routing allows, at once, at one router C (the mesh's
+// centre, or its corner (0,0) in a 2 x 2 mesh): the nodes of C's row send
+// straight through C, turn there to every node of C's column and eject at
+// C; the nodes of C's column send straight through and eject at C; C's own
+// PE sends to every node of its row and column and to itself.  All these
+// packets (8 per source, 1 to max_flits flits) are offered in the same
+// cycles, so every output of C is wanted
+// by several inputs at once (N and S by W, E, the opposite input and L;
+// E and W by the opposite input and L; L by all five), while the PEs
+// consume with probability pop.  Every output port C has must carry flits.
+void run_turns(bench &b, const opts &o, rng &r)
+{
+	int cx = (COSIM_W - 1) / 2, cy = (COSIM_H - 1) / 2, c = cy * COSIM_W + cx;
+	std::vector<int> dsts[bench::NN];
+	for (int n = 0; n < bench::NN; n++) {
+		int x = b.x(n), y = b.y(n);
+		if (n == c) {
+			for (int m = 0; m < bench::NN; m++)
+				if (b.x(m) == cx || b.y(m) == cy)
+					dsts[n].push_back(m); /* every output, L included */
+		} else if (y == cy) {
+			for (int m = 0; m < bench::NN; m++)
+				if ((b.y(m) == cy && (x < cx ? b.x(m) > cx : b.x(m) < cx)) ||
+				    b.x(m) == cx)
+					dsts[n].push_back(m); /* straight, turn, eject */
+		} else if (x == cx) {
+			for (int m = 0; m < bench::NN; m++)
+				if (b.x(m) == cx && (y < cy ? b.y(m) >= cy : b.y(m) <= cy))
+					dsts[n].push_back(m); /* straight, eject */
+		}
+	}
+	for (int k = 0; k < 8; k++) /* 8 packets per source */
+		for (int n = 0; n < bench::NN; n++)
+			if (!dsts[n].empty())
+				b.offer(n, dsts[n][(size_t)k % dsts[n].size()],
+					1 + r.below(o.max_flits), r);
+	while (!b.failed && !b.idle())
+		b.cycle([&](int) { return r.unit() < o.pop; });
+	b.drain(100000);
+	const sac_noc_router_stats *rs = &sac_noc_get_stats(b.noc)->router[c];
+	bool has[5] = {true, cy > 0, cx < COSIM_W - 1, cy < COSIM_H - 1, cx > 0};
+	static const char *pn[5] = {"L", "N", "E", "S", "W"};
+	for (int p = 0; p < 5 && !b.failed; p++)
+		if (has[p] && rs->link[p] == 0) {
+			printf("turns: output %s of router (%d,%d) carried no flit\n", pn[p], cx, cy);
+			b.failed = true;
+		}
+	if (!b.failed)
+		printf("turns: router (%d,%d) outputs L N E S W carried %" PRIu64 " %" PRIu64
+		       " %" PRIu64 " %" PRIu64 " %" PRIu64 " flits\n", cx, cy, rs->link[0],
+		       rs->link[1], rs->link[2], rs->link[3], rs->link[4]);
+}
+
 int usage()
 {
-	fprintf(stderr, "usage: noc_cosim [--test random|pairs|hotspot|fault] [--seed N]\n"
+	fprintf(stderr, "usage: noc_cosim [--test random|pairs|hotspot|turns|fault] [--seed N]\n"
 			"       [--cycles N] [--rate R] [--pop P] [--max-flits K]\n");
 	return 2;
 }
@@ -497,6 +550,8 @@ int sc_main(int argc, char **argv)
 		run_pairs(b, o);
 	else if (o.test == "hotspot")
 		run_hotspot(b, o, r);
+	else if (o.test == "turns")
+		run_turns(b, o, r);
 	else if (o.test == "fault") {
 		b.fault_at = o.cycles / 2;
 		run_random(b, o, r);

@@ -5,7 +5,8 @@
 # SystemC co-simulation rtl/noc_cosim.cpp with Verilator, and runs seeded
 # random traffic (1-flit and multi-flit), every source-destination pair
 # alone (every direction; zero-load latency), a hotspot whose PE stops
-# consuming (back-pressure, stall report, recovery) and a deliberate fault
+# consuming (back-pressure, stall report, recovery), every turn at one
+# router under simultaneous contention (turns) and a deliberate fault
 # that must be reported as a divergence with exit 1.  Every run compares
 # each ejection and injection in every cycle, and the per-router counters
 # at the end.
@@ -111,7 +112,7 @@ for c in "${configs[@]}"; do
 		local want=$1; shift
 		"$obj/noc_cosim" "$@" >"$work/run.log" 2>&1
 		local rc=$?
-		grep -E '^(DIVERGENCE|  expected|  got|hotspot)' "$work/run.log"
+		grep -E '^(DIVERGENCE|  expected|  got|hotspot|turns)' "$work/run.log"
 		local last
 		last=$(grep -E 'identical|DIVERGED' "$work/run.log" | tail -n 1)
 		check "cosim $* -> exit $rc (want $want): ${last:-no summary}" $(( rc != want ))
@@ -120,6 +121,7 @@ for c in "${configs[@]}"; do
 	run 0 --test random --seed 2 --cycles 3000 --rate 0.3 --pop 0.4 --max-flits 9
 	run 0 --test pairs --seed 3 --max-flits 6
 	run 0 --test hotspot --seed 4 --cycles 400 --max-flits 3
+	run 0 --test turns --seed 6 --pop 0.5 --max-flits 4
 	run 1 --test fault --seed 5 --cycles 2000 --rate 0.2
 done
 echo "rtl_noc: $(( $(date +%s) - start ))s"
