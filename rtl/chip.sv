@@ -52,6 +52,7 @@ module chip #(
     parameter int MAX_WINDOWS = 256,
     localparam int N = W * H,
     localparam int NW = N > 1 ? $clog2(N) : 1,
+    localparam int WINW = MAX_WINDOWS > 1 ? $clog2(MAX_WINDOWS) : 1,
     localparam int CB = saccade_pkg::COORD_BITS,
     localparam int NFB = saccade_pkg::NFLITS_BITS,
     localparam int PLB = saccade_pkg::PAYLOAD_BITS,
@@ -150,7 +151,7 @@ module chip #(
   logic [15:0] steps_w;
   assign trf = st == S_TRAFFIC;
   assign upd = st == S_UPDATE;
-  assign steps_w = steps[win[$clog2(MAX_WINDOWS)-1:0]];
+  assign steps_w = int'(win) < MAX_WINDOWS ? steps[WINW'(win)] : '0;
   for (genvar i = 0; i < N; i++) begin : g_pe
     logic [31:0] tr_spikes, tr_pout, tr_pin;
     pe #(
@@ -222,7 +223,7 @@ module chip #(
     if (cfg_valid && cfg_node == 16'hffff) begin
       if (cfg_addr[31:24] == 8'h00 && cfg_addr[23:0] == 24'd0) nwin <= cfg_data[15:0];
       if (cfg_addr[31:24] == 8'h01 && int'(cfg_addr[23:0]) < MAX_WINDOWS)
-        steps[cfg_addr[$clog2(MAX_WINDOWS)-1:0]] <= cfg_data[15:0];
+        steps[WINW'(cfg_addr[23:0])] <= cfg_data[15:0];
     end
   end
 
