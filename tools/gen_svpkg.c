@@ -1,6 +1,8 @@
 /* gen_svpkg.c: writes rtl/saccade_pkg.sv, the SystemVerilog package of the
- * format constants, from the C tables (sim/hwdefs.h) and the default target
- * (sac_target_default), so that the RTL cannot drift from the C model.
+ * format constants, from the C tables (sim/hwdefs.h, the dense unit's
+ * opcode table SAC_DUNIT_OPS and flags in saccade/dunit.h) and the default
+ * target (sac_target_default), so that the RTL cannot drift from the C
+ * model.
  *
  * Run by the build (Makefile.am) on every change of its inputs; the output
  * is a build product, never edited or committed.
@@ -8,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "saccade/dunit.h"
 #include "saccade/noc.h"
 #include "saccade/target.h"
 #include "sim/hwdefs.h"
@@ -64,6 +67,18 @@ int main(int argc, char **argv)
 #define PORT(n, v) fprintf(f, "  localparam int PORT_%s = %d;\n", #n, v);
 	SAC_HW_PORTS(PORT)
 #undef PORT
+	/* The dense unit's opcodes and flags (docs/ISA.md): rtl/dense_unit.sv
+	 * decodes with these names, never with numbers of its own. */
+	fprintf(f, "\n  // Dense unit opcodes (SAC_DUNIT_OPS) and flags (SAC_DF_*).\n");
+#define DOP(id, name, nops, sys) \
+	fprintf(f, "  localparam int DOP_%s = %d;\n", #id, (int)SAC_DOP_##id);
+	SAC_DUNIT_OPS(DOP)
+#undef DOP
+	fprintf(f, "  localparam int DOP_COUNT = %d;\n", (int)SAC_DOP_COUNT);
+	fprintf(f, "  localparam int DUNIT_NOPS = %d;\n", SAC_DUNIT_NOPS);
+	fprintf(f, "  localparam int DF_W16 = %u;\n  localparam int DF_IN16 = %u;\n"
+		"  localparam int DF_CAUSAL = %u;\n  localparam int DF_REVERSE = %u;\n",
+		SAC_DF_W16, SAC_DF_IN16, SAC_DF_CAUSAL, SAC_DF_REVERSE);
 	/* The default target, so that a module's default parameters are the
 	 * simulator's defaults. */
 	struct { const char *name; int v; } d[] = {
@@ -80,6 +95,12 @@ int main(int argc, char **argv)
 		{"DEF_CREDIT_DELAY", t.noc.credit_delay},
 		{"DEF_IN_FIFO", t.pe.in_fifo},
 		{"DEF_OUT_FIFO", t.pe.out_fifo},
+		{"DEF_PE_PIPELINE", t.pe.pipeline},
+		{"DEF_DENSE_MAC_LANES", t.dense.mac_lanes},
+		{"DEF_DENSE_VEC_LANES", t.dense.vector_lanes},
+		/* The dense unit's memories as dense/dlower.c sizes them. */
+		{"DEF_DENSE_DWORDS", 2 * t.pe.neurons},
+		{"DEF_DENSE_WBYTES", t.pe.weight_bytes},
 	};
 	fprintf(f, "\n  // The default target (examples/targets/yoso.yaml).\n");
 	for (size_t i = 0; i < sizeof d / sizeof d[0]; i++)

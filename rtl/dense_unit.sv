@@ -1,0 +1,444 @@
+// dense_unit.sv: the PE's dense unit (docs/ISA.md, docs/RTL.md "Dense
+// unit"): the MATMUL and LUT tile macro-instructions on the PE's data
+// memory D (32-bit words) and weight memory W (bytes), bit for bit and
+// cycle for cycle the C model sac_dunit_exec / sac_dunit_cycles
+// (dense/dunit.c), with the same action counters (sac_dunit_counts).
+//
+// Invariants the co-simulation (rtl/dunit_cosim.cpp) checks:
+//  - an instruction keeps `busy` high for exactly sac_dunit_cycles cycles
+//    and pulses `done` in the cycle after the last one (0-cycle NOP: done
+//    in the cycle after start, never busy); c_cycles counts busy cycles;
+//  - the arithmetic is docs/MCOE.md's: int64 accumulators, requantisation
+//    rq(acc, m) = rshift(acc m, sh) rounding halves away from zero, then
+//    saturation to the output width; int16 operands (W16, IN16) are split
+//    into an unsigned low and a signed high byte, so that the MAC lanes are
+//    8-bit (9 x 9 signed products) and an int16 operand takes two passes,
+//    as the timing model charges;
+//  - every counter is incremented by the event it counts, in the cycle the
+//    event happens (a D word read, a table read, one 8x8 MAC lane pass ...).
+//    W reads are the parameter-block bytes a MATMUL output row actually
+//    reads, charged as ceil(bytes / 8) 64-bit rows when the row ends.
+//
+// Cycle schedule of MATMUL (rows t, K, n outputs, G = ceil(n/L) lane groups,
+// f = 1, 2 or 4 passes): per row, K x G x f MAC cycles (the X word of
+// (t, k) is read once, in the first cycle of k, and latched; each cycle L
+// lanes accumulate one 8x8 partial product into the accumulator file of
+// their output), then ceil(n/V) requantisation cycles (V lanes: bias,
+// multiplier, rounding shift, saturation, D write); after the last row,
+// PIPELINE cycles of pipeline drain.  LUT: ceil(count/V) cycles of V
+// lanes (int8: read, table, write); with IN16 two cycles per group (read
+// and table t[i]; table t[i+1], interpolation, write), then the drain.
+//
+// Not implemented (the C model has them; `unsupported` pulses with done,
+// nothing is written, no cycle is spent): every other compute opcode
+// (CONV, DWCONV, ADD, MUL, LNORM, SOFTMAX, SCAN, MJOS, ATTN, GATE, MIX,
+// TOPK, MOESUM), system opcodes (the simulator's), a MATMUL with more than
+// NMAX outputs (the accumulator file).  No operand range checks: the C
+// model rejects out-of-range operands and invalid multipliers before it
+// runs (images come from files); here addresses wrap at the memory size.
+// Operand regions are assumed disjoint, or identical for LUT (the lanes
+// read a group before they write it, the C model walks element by
+// element: a partial overlap would differ).
+//
+// The memories are behavioural arrays (multi-ported: L weight bytes and
+// one D word per MAC cycle; 16 V parameter bytes and V D writes per
+// requantisation cycle), public to the harness, which fills and reads
+// them while the unit is idle.
+module dense_unit
+  import saccade_pkg::*;
+#(
+  parameter int MAC_LANES = DEF_DENSE_MAC_LANES, // 8x8 MACs per cycle
+  parameter int VEC_LANES = DEF_DENSE_VEC_LANES, // requantise / table lanes
+  parameter int PIPELINE  = DEF_PE_PIPELINE,     // drain cycles per instruction
+  parameter int DWORDS    = DEF_DENSE_DWORDS,    // D: 32-bit words
+  parameter int WBYTES    = DEF_DENSE_WBYTES,    // W: bytes
+  parameter int NMAX      = 256                  // accumulators (MATMUL n)
+) (
+  input  logic        clk,
+  input  logic        rst_n,
+  // A decoded instruction (sac_dinstr without the guard: guards are the
+  // sequencer's), taken when start is high and the unit is idle.
+  input  logic        start,
+  input  logic [7:0]  i_op,
+  input  logic [7:0]  i_bits,
+  input  logic [7:0]  i_flags,
+  input  logic [DUNIT_NOPS*32-1:0] i_a,  // a0 in bits 31:0
+  output logic        busy,
+  output logic        done,
+  output logic        unsupported,       // with done: not executed
+  // sac_dunit_counts, summed since reset.
+  output logic [63:0] c_cycles,
+  output logic [63:0] c_macs,
+  output logic [63:0] c_rq,
+  output logic [63:0] c_alu,
+  output logic [63:0] c_lut,
+  output logic [63:0] c_div,
+  output logic [63:0] c_dmem_rd,
+  output logic [63:0] c_dmem_wr,
+  output logic [63:0] c_wmem_rd,
+  output logic [63:0] c_wmem_wr,
+  output logic [63:0] c_instrs
+);
+  localparam int L = MAC_LANES;
+  localparam int V = VEC_LANES;
+  localparam int DA = $clog2(DWORDS);
+  localparam int WA = $clog2(WBYTES);
+  localparam int NA = $clog2(NMAX);
+
+  // ---- memories ------------------------------------------------------------
+  logic [31:0] dmem [DWORDS] /*verilator public_flat_rw*/;
+  logic [7:0]  wmem [WBYTES] /*verilator public_flat_rw*/;
+
+  // Addresses wrap at the memory size (no range check, see above).
+  /* verilator lint_off UNUSEDSIGNAL */
+  function automatic logic [31:0] rd_d(input logic [31:0] addr);
+    return dmem[addr[DA-1:0]];
+  endfunction
+  function automatic logic [7:0] rd_w(input logic [31:0] addr);
+    return wmem[addr[WA-1:0]];
+  endfunction
+  /* verilator lint_on UNUSEDSIGNAL */
+  // Little-endian words of the parameter blocks.
+  function automatic logic [31:0] rd_w32(input logic [31:0] addr);
+    return {rd_w(addr + 3), rd_w(addr + 2), rd_w(addr + 1), rd_w(addr)};
+  endfunction
+  function automatic logic [63:0] rd_w64(input logic [31:0] addr);
+    return {rd_w32(addr + 4), rd_w32(addr)};
+  endfunction
+
+  // ---- arithmetic of docs/MCOE.md --------------------------------------------
+  // v / 2^sh rounded to nearest, halves away from zero (sac_dense_rshift):
+  // on the magnitude, so that it is symmetric.
+  function automatic logic [63:0] rshift(input logic [63:0] v, input logic [5:0] sh);
+    logic [63:0] mag;
+    if (sh == 6'd0) return v;
+    mag = v[63] ? 64'd0 - v : v;
+    mag = (mag + (64'd1 << (sh - 6'd1))) >> sh;
+    return v[63] ? 64'd0 - mag : mag;
+  endfunction
+  // Clamp to the signed range of 8, 16 or 32 (or 0: 32) bits (sac_dense_sat).
+  function automatic logic [31:0] sat(input logic [63:0] v, input logic [7:0] b);
+    logic signed [63:0] s, hi, lo;
+    s = v;
+    hi = b == 8'd8 ? 64'sd127 : b == 8'd16 ? 64'sd32767 : 64'sd2147483647;
+    lo = -hi - 64'sd1;
+    if (s > hi) return hi[31:0];
+    if (s < lo) return lo[31:0];
+    return v[31:0];
+  endfunction
+
+  // ---- the latched instruction ----------------------------------------------
+  typedef enum logic [2:0] {S_IDLE, S_MAC, S_RQ, S_LUT, S_LUT_A, S_LUT_B, S_TAIL} state_t;
+  state_t state;
+  logic [7:0]  bits_q;
+  logic        w16, in16;
+  logic [31:0] a0, a1, a2, a3, a4, a5;
+  logic [31:0] ngrp;     // MATMUL: ceil(n / L) lane groups
+  logic [31:0] nvec;     // ceil(n / V) or ceil(count / V) vector steps
+  logic [1:0]  plast;    // MATMUL: passes - 1 (0, 1 or 3)
+  // Loop state.
+  logic [31:0] t, k, g, j;
+  logic [1:0]  ps;
+  logic [31:0] xrow, yrow;  // D addresses of row t of X and Y
+  logic [31:0] xlat;        // X[t, k], read in the first cycle of k
+  logic [63:0] wbytes_row;  // W bytes read for the current output row
+  logic [31:0] tail;
+  // The accumulator file; acc_v[o] = 0 means acc[o] is zero, so that one
+  // assignment clears the whole file at the start of an instruction.
+  logic [63:0] acc [NMAX];
+  logic [NMAX-1:0] acc_v;
+  function automatic logic [63:0] acc_rd(input logic [NA-1:0] o);
+    return acc_v[o] ? acc[o] : 64'd0;
+  endfunction
+
+  // MATMUL operands: X rows K Y n P; LUT: X Y count P.
+  wire [31:0] rows = a1, kk = a2, nout = a4, pblk = a5;
+  wire [31:0] lut_y = a1, lut_n = a2, lut_p = a3;
+
+  // ---- MAC lanes ---------------------------------------------------------------
+  // Pass ps: which byte of an int16 weight (wsel) and of an int16 input
+  // (xsel); the low byte of an int16 is unsigned, the high byte and an
+  // int8 signed, so every product is 9 x 9 bits.
+  wire wsel = w16 & ps[0];
+  wire xsel = in16 & (w16 ? ps[1] : ps[0]);
+  wire first_of_k = g == 32'd0 && ps == 2'd0;
+  wire [31:0] xv = first_of_k ? rd_d(xrow + k) : xlat;
+  wire [7:0]  xbyte = xsel ? xv[15:8] : xv[7:0];
+  wire signed [8:0] x9 = {(in16 & ~xsel) ? 1'b0 : xbyte[7], xbyte};
+  logic [7:0]  wlat [L][2];  // the weight bytes, latched for the xsel pass
+  logic [7:0]  wbyte [L];
+  logic        mac_act [L];
+  logic [63:0] mac_prod [L];
+  logic [31:0] mac_nact;     // active lanes this cycle
+  always_comb begin
+    mac_nact = 32'd0;
+    for (int l = 0; l < L; l++) begin
+      logic [31:0] o, waddr;
+      logic signed [8:0] w9;
+      logic signed [17:0] p18;
+      logic signed [63:0] p64;
+      o = g * L + l;
+      mac_act[l] = o < nout;
+      // w[o][k] of the block: n multipliers, n biases, then weights.
+      waddr = pblk + 32'd16 * nout + (o * kk + k) * (w16 ? 32'd2 : 32'd1) + {31'd0, wsel};
+      wbyte[l] = xsel ? wlat[l][wsel] : rd_w(waddr);
+      w9 = {(w16 & ~wsel) ? 1'b0 : wbyte[l][7], wbyte[l]};
+      p18 = w9 * x9;
+      p64 = 64'(p18);
+      mac_prod[l] = p64 <<< (5'd8 * ({4'd0, wsel} + {4'd0, xsel}));
+      if (mac_act[l]) mac_nact = mac_nact + 32'd1;
+    end
+  end
+
+  // ---- requantisation lanes -------------------------------------------------------
+  logic        rq_act [V];
+  logic [31:0] rq_o [V];
+  logic [31:0] rq_y [V];
+  logic [31:0] rq_nact;
+  always_comb begin
+    rq_nact = 32'd0;
+    for (int l = 0; l < V; l++) begin
+      // The shift is an int32 in [0, 62] (the C model rejects others).
+      /* verilator lint_off UNUSEDSIGNAL */
+      logic [63:0] mult;
+      /* verilator lint_on UNUSEDSIGNAL */
+      logic [63:0] bias, sum, prod;
+      rq_o[l] = j * V + l;
+      rq_act[l] = rq_o[l] < nout;
+      mult = rd_w64(pblk + 32'd8 * rq_o[l]);             // m (i32), sh (i32)
+      bias = rd_w64(pblk + 32'd8 * nout + 32'd8 * rq_o[l]);
+      sum = acc_rd(rq_o[l][NA-1:0]) + bias;
+      prod = sum * {{32{mult[31]}}, mult[31:0]};         // int64 product
+      rq_y[l] = sat(rshift(prod, mult[37:32]), bits_q);
+      if (rq_act[l]) rq_nact = rq_nact + 32'd1;
+    end
+  end
+
+  // ---- table lanes ------------------------------------------------------------------
+  // int8: Y = t[sat8(X) + 128].  IN16 (sac_dense_lut16): u = clamp16(X) +
+  // 32768, i = u >> 8, f = u & 255, Y = t[i] + rshift((t[i+1] - t[i]) f, 8)
+  // in 32-bit two's complement as the C model's int32 arithmetic.
+  logic        lt_act [V];
+  logic [31:0] lt_i [V];     // element index
+  logic [31:0] lt_y8 [V];    // int8 form: the table word
+  logic [7:0]  lt_ii [V], lt_fr [V];
+  logic [31:0] lt_t0 [V];    // IN16 step A: t[i]
+  logic [31:0] lt_y16 [V];   // IN16 step B: the interpolation
+  logic [7:0]  lat_ii [V], lat_fr [V];
+  logic [31:0] lat_t0 [V];
+  logic [31:0] lt_nact;
+  always_comb begin
+    lt_nact = 32'd0;
+    for (int l = 0; l < V; l++) begin
+      /* verilator lint_off UNUSEDSIGNAL */
+      logic [31:0] s8;   // an int8 after saturation
+      logic [63:0] r;    // the interpolation step fits 32 bits
+      /* verilator lint_on UNUSEDSIGNAL */
+      logic [31:0] x, t1, diff;
+      logic [15:0] u;
+      logic [63:0] p;
+      lt_i[l] = j * V + l;
+      lt_act[l] = lt_i[l] < lut_n;
+      x = rd_d(a0 + lt_i[l]);
+      s8 = sat({{32{x[31]}}, x}, 8'd8);
+      lt_y8[l] = rd_w32(lut_p + {22'd0, ~s8[7], s8[6:0], 2'b00});
+      u = $signed(x) < -32'sd32768 ? 16'd0 : $signed(x) > 32'sd32767 ? 16'hffff
+                                     : {~x[15], x[14:0]};
+      lt_ii[l] = u[15:8];
+      lt_fr[l] = u[7:0];
+      lt_t0[l] = rd_w32(lut_p + {22'd0, lt_ii[l], 2'b00});
+      t1 = rd_w32(lut_p + {21'd0, {1'b0, lat_ii[l]} + 9'd1, 2'b00});
+      diff = t1 - lat_t0[l];
+      p = {{32{diff[31]}}, diff} * {56'd0, lat_fr[l]};
+      r = rshift(p, 6'd8);
+      lt_y16[l] = lat_t0[l] + r[31:0];
+      if (lt_act[l]) lt_nact = lt_nact + 32'd1;
+    end
+  end
+
+  // ---- sequencing ----------------------------------------------------------------------
+  assign busy = state != S_IDLE;
+  assign c_div = 64'd0;      // no division in MATMUL and LUT
+  assign c_wmem_wr = 64'd0;  // W is written by WLOAD (the simulator's)
+
+  // Operands 6..14 and flag bits CAUSAL/REVERSE are not used by MATMUL and
+  // LUT.
+  wire _unused = &{1'b0, i_a[DUNIT_NOPS*32-1:6*32], i_flags[7:2], a3[0]};
+
+  // Cycles per row end: the W bytes of the row become 64-bit rows.
+  function automatic logic [63:0] wrows(input logic [63:0] b);
+    return (b + 64'd7) >> 3;
+  endfunction
+
+  always_ff @(posedge clk or negedge rst_n) begin
+    if (!rst_n) begin
+      state <= S_IDLE;
+      done <= 1'b0;
+      unsupported <= 1'b0;
+      {bits_q, w16, in16, a0, a1, a2, a3, a4, a5} <= '0;
+      {ngrp, nvec, plast, t, k, g, j, ps, xrow, yrow, xlat, wbytes_row, tail} <= '0;
+      {c_cycles, c_macs, c_rq, c_alu, c_lut, c_dmem_rd, c_dmem_wr, c_wmem_rd, c_instrs} <= '0;
+      acc_v <= '0;
+      for (int l = 0; l < L; l++) wlat[l] <= '{8'd0, 8'd0};
+      for (int l = 0; l < V; l++) begin
+        lat_ii[l] <= 8'd0;
+        lat_fr[l] <= 8'd0;
+        lat_t0[l] <= 32'd0;
+      end
+    end else begin
+      done <= 1'b0;
+      unsupported <= 1'b0;
+      if (state != S_IDLE) c_cycles <= c_cycles + 64'd1;
+      case (state)
+        S_IDLE: if (start) begin
+          logic [31:0] b0, b1, b2, b3, b4, b5;
+          b0 = i_a[31:0];    b1 = i_a[63:32];   b2 = i_a[95:64];
+          b3 = i_a[127:96];  b4 = i_a[159:128]; b5 = i_a[191:160];
+          {a0, a1, a2, a3, a4, a5} <= {b0, b1, b2, b3, b4, b5};
+          bits_q <= i_bits == 8'd0 ? 8'd32 : i_bits;
+          w16 <= (i_flags & 8'(DF_W16)) != 8'd0;
+          in16 <= (i_flags & 8'(DF_IN16)) != 8'd0;
+          plast <= 2'(((i_flags & 8'(DF_W16)) != 8'd0 ? 2 : 1) *
+                      ((i_flags & 8'(DF_IN16)) != 8'd0 ? 2 : 1) - 1);
+          {t, k, g, j, ps, tail} <= '0;
+          wbytes_row <= 64'd0;
+          xrow <= b0;
+          yrow <= b3;
+          if (i_op == 8'(DOP_MATMUL) && b4 <= NMAX) begin
+            ngrp <= (b4 + L - 1) / L;
+            nvec <= (b4 + V - 1) / V;
+            acc_v <= '0;
+            // rows x (ceil(n/L) K f + ceil(n/V)) cycles, then the drain.
+            if (b1 == 32'd0 || b4 == 32'd0) state <= PIPELINE > 0 ? S_TAIL : S_IDLE;
+            else state <= b2 == 32'd0 ? S_RQ : S_MAC;
+            if (PIPELINE == 0 && (b1 == 32'd0 || b4 == 32'd0)) begin
+              done <= 1'b1;
+              c_instrs <= c_instrs + 64'd1;
+            end
+          end else if (i_op == 8'(DOP_LUT)) begin
+            nvec <= (b2 + V - 1) / V;
+            if (b2 == 32'd0) begin
+              state <= PIPELINE > 0 ? S_TAIL : S_IDLE;
+              if (PIPELINE == 0) begin
+                done <= 1'b1;
+                c_instrs <= c_instrs + 64'd1;
+              end
+            end else state <= (i_flags & 8'(DF_IN16)) != 8'd0 ? S_LUT_A : S_LUT;
+          end else if (i_op == 8'(DOP_NOP)) begin
+            done <= 1'b1;            // 0 cycles, as sac_dunit_cycles
+            c_instrs <= c_instrs + 64'd1;
+          end else begin
+            done <= 1'b1;
+            unsupported <= 1'b1;
+          end
+        end
+
+        S_MAC: begin
+          for (int l = 0; l < L; l++)
+            if (mac_act[l]) begin
+              logic [NA-1:0] o;
+              o = NA'(g * L + l);  // < n <= NMAX
+              acc[o] <= acc_rd(o) + mac_prod[l];
+              acc_v[o] <= 1'b1;
+              if (!xsel) wlat[l][wsel] <= wbyte[l];
+            end
+          c_macs <= c_macs + 64'(mac_nact);
+          if (!xsel) wbytes_row <= wbytes_row + 64'(mac_nact);
+          if (first_of_k) begin
+            xlat <= xv;
+            c_dmem_rd <= c_dmem_rd + 64'd1;
+          end
+          if (ps != plast) ps <= ps + 2'd1;
+          else begin
+            ps <= 2'd0;
+            if (g != ngrp - 32'd1) g <= g + 32'd1;
+            else begin
+              g <= 32'd0;
+              if (k != kk - 32'd1) k <= k + 32'd1;
+              else begin
+                k <= 32'd0;
+                j <= 32'd0;
+                state <= S_RQ;
+              end
+            end
+          end
+        end
+
+        S_RQ: begin
+          for (int l = 0; l < V; l++)
+            if (rq_act[l]) begin
+              dmem[DA'(yrow + rq_o[l])] <= rq_y[l];
+              acc_v[rq_o[l][NA-1:0]] <= 1'b0;  // zero for the next row
+            end
+          c_rq <= c_rq + 64'(rq_nact);
+          c_dmem_wr <= c_dmem_wr + 64'(rq_nact);
+          if (j != nvec - 32'd1) begin
+            j <= j + 32'd1;
+            wbytes_row <= wbytes_row + 64'd16 * 64'(rq_nact);
+          end else begin
+            // The row's parameter bytes: 16 n of multipliers and biases,
+            // n K (x 2 for W16) of weights.
+            c_wmem_rd <= c_wmem_rd + wrows(wbytes_row + 64'd16 * 64'(rq_nact));
+            wbytes_row <= 64'd0;
+            j <= 32'd0;
+            if (t == rows - 32'd1) state <= PIPELINE > 0 ? S_TAIL : S_IDLE;
+            else begin
+              t <= t + 32'd1;
+              xrow <= xrow + kk;
+              yrow <= yrow + nout;
+              state <= kk == 32'd0 ? S_RQ : S_MAC;
+            end
+            if (PIPELINE == 0 && t == rows - 32'd1) begin
+              done <= 1'b1;
+              c_instrs <= c_instrs + 64'd1;
+            end
+          end
+        end
+
+        S_LUT, S_LUT_B: begin
+          for (int l = 0; l < V; l++)
+            if (lt_act[l])
+              dmem[DA'(lut_y + lt_i[l])] <= state == S_LUT ? lt_y8[l] : lt_y16[l];
+          c_lut <= c_lut + 64'(lt_nact);
+          c_dmem_wr <= c_dmem_wr + 64'(lt_nact);
+          if (state == S_LUT) c_dmem_rd <= c_dmem_rd + 64'(lt_nact);
+          else begin
+            c_alu <= c_alu + 64'(lt_nact);  // t[i+1] - t[i]
+            c_rq <= c_rq + 64'(lt_nact);    // the product and its shift
+          end
+          if (j != nvec - 32'd1) begin
+            j <= j + 32'd1;
+            if (state == S_LUT_B) state <= S_LUT_A;
+          end else begin
+            state <= PIPELINE > 0 ? S_TAIL : S_IDLE;
+            if (PIPELINE == 0) begin
+              done <= 1'b1;
+              c_instrs <= c_instrs + 64'd1;
+            end
+          end
+        end
+
+        S_LUT_A: begin
+          for (int l = 0; l < V; l++) begin
+            lat_ii[l] <= lt_ii[l];
+            lat_fr[l] <= lt_fr[l];
+            lat_t0[l] <= lt_t0[l];
+          end
+          c_lut <= c_lut + 64'(lt_nact);
+          c_dmem_rd <= c_dmem_rd + 64'(lt_nact);
+          state <= S_LUT_B;
+        end
+
+        S_TAIL: begin
+          if (tail == 32'(PIPELINE - 1)) begin
+            state <= S_IDLE;
+            done <= 1'b1;
+            c_instrs <= c_instrs + 64'd1;
+          end else tail <= tail + 32'd1;
+        end
+
+        default: state <= S_IDLE;
+      endcase
+    end
+  end
+endmodule

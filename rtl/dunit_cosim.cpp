@@ -1,0 +1,699 @@
+// dunit_cosim.cpp: co-simulation of the Verilated dense unit
+// (rtl/dense_unit.sv) against the C model of the dense unit
+// (sac_dunit_exec, sac_dunit_cycles in dense/dunit.c), instruction by
+// instruction (docs/RTL.md, "Dense unit").
+//
+// For every instruction both sides start from the same data memory D and
+// weight memory W: the harness executes it with the C model on its copy,
+// then encodes it (sac_dunit_encode), decodes the 64 bytes
+// (sac_dunit_decode), drives the decoded fields into the unit with one
+// start pulse and clocks it until `done`.  It then compares, in this
+// order: that the unit executed it (no `unsupported`), the busy cycles
+// against sac_dunit_cycles, every action counter against the C model's
+// (sums since the start of the run), every word of D.  The first
+// divergence is printed with the instruction number, opcode, operands,
+// the counter or D address and the expected (C) and observed (RTL)
+// values, and the program exits 1.  The unit's memories are its public
+// arrays, written by the harness while it is idle.
+//
+// Tests (--test):
+//   random  seeded random MATMUL (int8 and int16 weights, int8 and int16
+//           inputs, outputs 8/16/32 bits, rows / K / n not multiples of the
+//           lanes, K = 0, multipliers from 0 to the largest the
+//           accumulator bound allows, shifts 0..62, saturation, negative
+//           values) and LUT (int8 tables with INT32_MIN/MAX entries and
+//           inputs beyond int8; interpolated int16 tables with inputs
+//           beyond int16; in place and not), and NOP;
+//   layer   a small dense graph (input -> linear int16 out -> softplus
+//           (interpolated table) -> linear with int16 weights -> sigmoid
+//           table -> linear) quantised and lowered by sac_dlower onto a
+//           2x2 mesh of the default target (40 tokens with an odd seed:
+//           row tiles; 12 with an even one: column tiles and RECVs); the
+//           harness replays every
+//           PE's instruction stream phase by phase as the simulator does
+//           (RECV, WLOAD by the harness, MATMUL and LUT on both sides),
+//           and the output tensor must equal sac_dsim_run's logits;
+//   fault   as random, but one word the C model wrote is changed on the C
+//           side after instruction --fault-at: the checker must report it.
+#include <systemc.h>
+
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "Vdense_unit.h"
+#include "Vdense_unit___024root.h"
+
+extern "C" {
+#include "saccade/dense.h"
+#include "saccade/dsim.h"
+#include "saccade/dunit.h"
+#include "saccade/target.h"
+}
+
+#ifndef COSIM_DWORDS
+#define COSIM_DWORDS 8192
+#endif
+#ifndef COSIM_WBYTES
+#define COSIM_WBYTES 32768
+#endif
+#ifndef COSIM_NMAX
+#define COSIM_NMAX 256
+#endif
+
+namespace {
+
+template <class P>
+using sig = sc_signal<typename std::remove_reference<P>::type::data_type>;
+
+// xorshift64*: the same sequence for a seed on every host.
+struct rng {
+	uint64_t s;
+	explicit rng(uint64_t seed) : s(seed * 0x9E3779B97F4A7C15ull + 1) {}
+	uint64_t next()
+	{
+		s ^= s >> 12;
+		s ^= s << 25;
+		s ^= s >> 27;
+		return s * 0x2545F4914F6CDD1Dull;
+	}
+	int64_t range(int64_t lo, int64_t hi) // inclusive
+	{
+		return lo + (int64_t)(next() % (uint64_t)(hi - lo + 1));
+	}
+	bool chance(int pct) { return (int)(next() % 100) < pct; }
+};
+
+const char *counter_names[] = {"cycles", "macs", "rq", "alu", "lut", "div",
+			       "dmem_reads", "dmem_writes", "wmem_reads",
+			       "wmem_writes", "instrs"};
+enum { NCOUNT = 11 };
+
+void counts_vec(const sac_dunit_counts &k, uint64_t v[NCOUNT])
+{
+	uint64_t x[NCOUNT] = {k.cycles, k.macs, k.rq, k.alu, k.lut, k.div,
+			      k.dmem_reads, k.dmem_writes, k.wmem_reads,
+			      k.wmem_writes, k.instrs};
+	memcpy(v, x, sizeof x);
+}
+
+struct bench {
+	Vdense_unit top{"dense_unit"};
+	sc_signal<bool> clk, rst_n;
+	sig<decltype(top.start)> start;
+	sig<decltype(top.i_op)> i_op;
+	sig<decltype(top.i_bits)> i_bits;
+	sig<decltype(top.i_flags)> i_flags;
+	sig<decltype(top.i_a)> i_a;
+	sig<decltype(top.busy)> busy;
+	sig<decltype(top.done)> done;
+	sig<decltype(top.unsupported)> unsupported;
+	sig<decltype(top.c_cycles)> c[NCOUNT];
+
+	sac_dunit_cfg cfg;
+	sac_dunit_counts kc = {}; // the C model's, summed
+	uint64_t ninstr = 0, ncycles = 0, nmatmul = 0, nlut = 0, nnop = 0;
+	// What the run covered: MATMULs with int16 weights / inputs, LUTs
+	// with the interpolated table, outputs at a saturation bound.
+	uint64_t nw16 = 0, nin16 = 0, nlut16 = 0, nsat = 0, nout = 0;
+	long failed_at = -1;
+	long fault_at = -1;       // instruction after which the C side is changed
+
+	bench()
+	{
+		top.clk(clk);
+		top.rst_n(rst_n);
+		top.start(start);
+		top.i_op(i_op);
+		top.i_bits(i_bits);
+		top.i_flags(i_flags);
+		top.i_a(i_a);
+		top.busy(busy);
+		top.done(done);
+		top.unsupported(unsupported);
+		top.c_cycles(c[0]);
+		top.c_macs(c[1]);
+		top.c_rq(c[2]);
+		top.c_alu(c[3]);
+		top.c_lut(c[4]);
+		top.c_div(c[5]);
+		top.c_dmem_rd(c[6]);
+		top.c_dmem_wr(c[7]);
+		top.c_wmem_rd(c[8]);
+		top.c_wmem_wr(c[9]);
+		top.c_instrs(c[10]);
+		sac_target t;
+		sac_target_default(&t);
+		// The unit was Verilated with the default target's lanes, or
+		// with -G values given here as COSIM_* too (docs/RTL.md).
+		cfg = {t.dense.mac_lanes, t.dense.vector_lanes, t.pe.pipeline,
+		       t.dense.div_cycles};
+#ifdef COSIM_MAC_LANES
+		cfg.mac_lanes = COSIM_MAC_LANES;
+#endif
+#ifdef COSIM_VEC_LANES
+		cfg.vec_lanes = COSIM_VEC_LANES;
+#endif
+#ifdef COSIM_PIPELINE
+		cfg.pipeline = COSIM_PIPELINE;
+#endif
+		rst_n = 0;
+		start = 0;
+		for (int i = 0; i < 3; i++)
+			edge();
+		rst_n = 1;
+		edge();
+	}
+
+	void edge()
+	{
+		clk = 0;
+		sc_start(1, SC_NS);
+		clk = 1;
+		sc_start(1, SC_NS);
+	}
+
+	void load(const int32_t *d, const uint8_t *w)
+	{
+		auto *r = top.rootp;
+		for (uint32_t i = 0; i < COSIM_DWORDS; i++)
+			r->dense_unit__DOT__dmem[i] = (uint32_t)d[i];
+		for (uint32_t i = 0; i < COSIM_WBYTES; i++)
+			r->dense_unit__DOT__wmem[i] = w[i];
+	}
+
+	static void describe(long no, const sac_dinstr &in)
+	{
+		fprintf(stderr, "  instruction #%ld: %s bits %u flags 0x%x operands", no,
+			sac_dunit_op_name(in.op), in.bits, in.flags);
+		int n = in.op == SAC_DOP_LUT ? 4 : 6;
+		for (int i = 0; i < n; i++)
+			fprintf(stderr, " %u", in.a[i]);
+		fprintf(stderr, "\n");
+	}
+
+	// Run `in` on both sides from memories d, w (the C side's state, left
+	// as the C model leaves it).  Returns false at the first divergence.
+	bool step(long no, const sac_dinstr &in, int32_t *d, uint8_t *w)
+	{
+		load(d, w);
+		sac_dunit_mem m = {d, COSIM_DWORDS, w, COSIM_WBYTES};
+		sac_err e = {};
+		if (sac_dunit_exec(&cfg, &m, &in, &kc, &e)) {
+			fprintf(stderr, "dunit_cosim: the C model refused instruction #%ld (%s): %s\n",
+				no, sac_dunit_op_name(in.op), e.msg);
+			exit(2); // a harness bug: it only makes valid instructions
+		}
+		uint64_t want_cycles = sac_dunit_cycles(&cfg, &in);
+		if (in.op == SAC_DOP_MATMUL) {
+			int bits = in.bits ? in.bits : 32;
+			int32_t hi = (int32_t)(((int64_t)1 << (bits - 1)) - 1);
+			for (uint32_t i = 0; i < in.a[1] * in.a[4]; i++, nout++)
+				nsat += d[in.a[3] + i] == hi || d[in.a[3] + i] == -hi - 1;
+			nw16 += (in.flags & SAC_DF_W16) != 0;
+			nin16 += (in.flags & SAC_DF_IN16) != 0;
+		}
+		nlut16 += in.op == SAC_DOP_LUT && (in.flags & SAC_DF_IN16);
+		failed_at = no; // until the checks pass
+		if (fault_at >= 0 && no == fault_at) {
+			// A wrong result on the C side: the word the model wrote first.
+			uint32_t y = in.op == SAC_DOP_LUT ? in.a[1] : in.a[3];
+			d[y] ^= 1;
+			fprintf(stderr, "fault: C-side D[%u] changed after instruction #%ld\n", y, no);
+		}
+		// Encode and decode: the unit gets what an image holds.
+		uint8_t enc[SAC_DUNIT_IBYTES];
+		sac_dinstr dec;
+		sac_dunit_encode(&in, enc);
+		if (sac_dunit_decode(enc, &dec, &e)) {
+			fprintf(stderr, "dunit_cosim: decode: %s\n", e.msg);
+			exit(2);
+		}
+		i_op = dec.op;
+		i_bits = dec.bits;
+		i_flags = dec.flags;
+		sc_bv<SAC_DUNIT_NOPS * 32> a;
+		for (int i = 0; i < SAC_DUNIT_NOPS; i++)
+			a.range(32 * i + 31, 32 * i) = dec.a[i];
+		i_a = a;
+		start = 1;
+		edge();
+		start = 0;
+		uint64_t cyc = 0;
+		while (busy.read()) {
+			if (cyc > want_cycles + 64) {
+				fprintf(stderr, "DIVERGENCE: the unit is still busy after %" PRIu64
+					" cycles (expected %" PRIu64 ")\n", cyc, want_cycles);
+				describe(no, in);
+				return false;
+			}
+			edge();
+			cyc++;
+		}
+		ninstr++;
+		ncycles += cyc;
+		nmatmul += in.op == SAC_DOP_MATMUL;
+		nlut += in.op == SAC_DOP_LUT;
+		nnop += in.op == SAC_DOP_NOP;
+		if (!done.read() || unsupported.read()) {
+			fprintf(stderr, "DIVERGENCE: %s\n", unsupported.read() ?
+				"the unit does not implement the instruction" :
+				"no done pulse after busy");
+			describe(no, in);
+			return false;
+		}
+		if (cyc != want_cycles) {
+			fprintf(stderr, "DIVERGENCE: cycles\n");
+			describe(no, in);
+			fprintf(stderr, "  expected %" PRIu64 "\n  got      %" PRIu64 "\n",
+				want_cycles, cyc);
+			return false;
+		}
+		uint64_t want[NCOUNT];
+		counts_vec(kc, want);
+		for (int i = 0; i < NCOUNT; i++)
+			if (c[i].read() != want[i]) {
+				fprintf(stderr, "DIVERGENCE: counter %s (sum since the start)\n",
+					counter_names[i]);
+				describe(no, in);
+				fprintf(stderr, "  expected %" PRIu64 "\n  got      %" PRIu64 "\n",
+					want[i], (uint64_t)c[i].read());
+				return false;
+			}
+		auto *r = top.rootp;
+		for (uint32_t i = 0; i < COSIM_DWORDS; i++) {
+			uint32_t got = r->dense_unit__DOT__dmem[i];
+			if (got != (uint32_t)d[i]) {
+				fprintf(stderr, "DIVERGENCE: data memory word\n");
+				describe(no, in);
+				fprintf(stderr, "  D[%u] expected %d\n  D[%u] got      %d\n", i, d[i],
+					i, (int32_t)got);
+				return false;
+			}
+		}
+		failed_at = -1;
+		return true;
+	}
+};
+
+// ---- random instructions --------------------------------------------------------
+
+void put_i32(uint8_t *p, int32_t v) { sac_dunit_put_i32(p, v); }
+
+// A value of `bits` signed bits, biased towards the extremes.
+int32_t rval(rng &r, int bits)
+{
+	int64_t hi = ((int64_t)1 << (bits - 1)) - 1, lo = -hi - 1;
+	switch (r.next() % 8) {
+	case 0: return (int32_t)hi;
+	case 1: return (int32_t)lo;
+	case 2: return (int32_t)r.range(-2, 2);
+	default: return (int32_t)r.range(lo, hi);
+	}
+}
+
+sac_dinstr gen_matmul(rng &r, int32_t *d, uint8_t *w, int wb_max)
+{
+	sac_dinstr in = {};
+	in.op = SAC_DOP_MATMUL;
+	static const uint8_t widths[] = {0, 8, 16, 32};
+	in.bits = widths[r.next() % 4];
+	bool w16 = r.chance(40) && wb_max > 1, x16 = r.chance(35);
+	in.flags = (uint8_t)((w16 ? SAC_DF_W16 : 0) | (x16 ? SAC_DF_IN16 : 0));
+	in.guard = -1;
+	uint32_t rows = r.chance(3) ? 0 : (uint32_t)r.range(1, 6);
+	uint32_t K = r.chance(5) ? 0 : (uint32_t)r.range(1, 37);
+	uint32_t n = r.chance(10) ? (uint32_t)r.range(40, 90) : (uint32_t)r.range(1, 21);
+	if (n > COSIM_NMAX)
+		n = COSIM_NMAX;
+	int wb = w16 ? 2 : 1;
+	// X in the low half of D, Y in the high half: disjoint.
+	uint32_t xs = rows * K, ys = rows * n;
+	uint32_t X = (uint32_t)r.range(0, COSIM_DWORDS / 2 - 1 - xs);
+	uint32_t Y = (uint32_t)r.range(COSIM_DWORDS / 2, COSIM_DWORDS - 1 - ys);
+	uint32_t blk = 16 * n + n * K * (uint32_t)wb;
+	uint32_t P = (uint32_t)r.range(0, COSIM_WBYTES - 1 - blk);
+	if (r.chance(70))
+		P &= ~7u; // the lowering's blocks are 8-aligned; not always here
+	for (uint32_t i = 0; i < xs; i++)
+		d[X + i] = rval(r, x16 ? 16 : 8);
+	uint8_t *pw = w + P + 16 * n;
+	for (uint32_t i = 0; i < n * K; i++) {
+		int32_t v = rval(r, w16 ? 16 : 8);
+		pw[wb * i] = (uint8_t)v;
+		if (w16)
+			pw[wb * i + 1] = (uint8_t)(v >> 8);
+	}
+	// Multipliers: |(bias + sum) m| < 2^62 as the quantiser guarantees
+	// (docs/MCOE.md), from 0 to the largest m the bound allows.
+	int64_t xmax = x16 ? 32768 : 128, wmax = w16 ? 32768 : 128;
+	for (uint32_t o = 0; o < n; o++) {
+		int64_t bias;
+		switch (r.next() % 4) {
+		case 0: bias = 0; break;
+		case 1: bias = r.range(-((int64_t)1 << 40), (int64_t)1 << 40); break;
+		default: bias = r.range(-100000, 100000); break;
+		}
+		int64_t bound = std::llabs(bias) + (int64_t)K * xmax * wmax + 1;
+		int64_t mmax = ((int64_t)1 << 62) / bound;
+		if (mmax > INT32_MAX)
+			mmax = INT32_MAX;
+		int64_t m;
+		switch (r.next() % 5) {
+		case 0: m = mmax; break;
+		case 1: m = r.range(0, 1); break;
+		default: m = r.range(mmax / 2, mmax); break;
+		}
+		// The shift: extremes, or one that puts the output near the
+		// width's range (so that some saturate and some do not).
+		int sh;
+		int lg = 63 - __builtin_clzll((uint64_t)(bound * (m ? m : 1)) | 1);
+		switch (r.next() % 5) {
+		case 0: sh = (int)r.range(0, 62); break;
+		case 1: sh = r.chance(50) ? 0 : 62; break;
+		default: sh = lg - (int)r.range(0, in.bits == 8 ? 9 : in.bits == 16 ? 17 : 30);
+		}
+		sh = sh < 0 ? 0 : sh > 62 ? 62 : sh;
+		put_i32(w + P + 8 * o, (int32_t)m);
+		put_i32(w + P + 8 * o + 4, sh);
+		sac_dunit_put_i64(w + P + 8 * n + 8 * o, bias);
+	}
+	uint32_t a[] = {X, rows, K, Y, n, P};
+	memcpy(in.a, a, sizeof a);
+	return in;
+}
+
+sac_dinstr gen_lut(rng &r, int32_t *d, uint8_t *w)
+{
+	sac_dinstr in = {};
+	in.op = SAC_DOP_LUT;
+	in.guard = -1;
+	static const uint8_t widths[] = {0, 8, 16, 32};
+	in.bits = widths[r.next() % 4]; // the table holds the output: unused
+	bool in16 = r.chance(50);
+	in.flags = in16 ? SAC_DF_IN16 : 0;
+	uint32_t n = r.chance(3) ? 0 : (uint32_t)r.range(1, 100);
+	uint32_t X = (uint32_t)r.range(0, COSIM_DWORDS / 2 - 1 - n);
+	uint32_t Y = r.chance(30) ? X : (uint32_t)r.range(COSIM_DWORDS / 2, COSIM_DWORDS - 1 - n);
+	uint32_t ents = in16 ? 257 : 256;
+	uint32_t P = (uint32_t)r.range(0, COSIM_WBYTES - 1 - 4 * ents) & ~3u;
+	for (uint32_t i = 0; i < n; i++) {
+		switch (r.next() % 6) {
+		case 0: d[X + i] = (int32_t)r.next(); break; // beyond int8 / int16
+		case 1: d[X + i] = rval(r, 32); break;
+		default: d[X + i] = rval(r, in16 ? 16 : 8);
+		}
+	}
+	for (uint32_t i = 0; i < ents; i++) {
+		int32_t v;
+		if (in16) // |t[i+1] - t[i]| < 2^31: the C model's int32 difference
+			v = r.chance(20) ? (r.chance(50) ? -(1 << 30) : (1 << 30) - 1)
+					 : (int32_t)r.range(-(1 << 30), (1 << 30) - 1);
+		else
+			v = r.chance(10) ? (r.chance(50) ? INT32_MIN : INT32_MAX) : rval(r, 32);
+		put_i32(w + P + 4 * i, v);
+	}
+	uint32_t a[] = {X, Y, n, P};
+	memcpy(in.a, a, sizeof a);
+	return in;
+}
+
+int run_random(bench &b, uint64_t seed, long count)
+{
+	rng r(seed);
+	std::vector<int32_t> d(COSIM_DWORDS);
+	std::vector<uint8_t> w(COSIM_WBYTES);
+	for (auto &x : d)
+		x = (int32_t)r.next();
+	for (auto &x : w)
+		x = (uint8_t)r.next();
+	for (long i = 0; i < count; i++) {
+		sac_dinstr in;
+		uint64_t k = r.next() % 100;
+		if (k < 2) {
+			in = sac_dinstr{};
+			in.guard = -1;
+		} else if (k < 55) {
+			in = gen_matmul(r, d.data(), w.data(), 2);
+		} else {
+			in = gen_lut(r, d.data(), w.data());
+		}
+		if (!b.step(i, in, d.data(), w.data()))
+			return 1;
+	}
+	return 0;
+}
+
+// ---- a lowered network --------------------------------------------------------------
+
+int add(sac_dense_graph *g, sac_dense_desc d)
+{
+	sac_err e = {};
+	if (!d.expert)
+		d.expert = -1;
+	int id = sac_dense_add(g, &d, &e);
+	if (id < 0) {
+		fprintf(stderr, "dunit_cosim: graph: %s\n", e.msg);
+		exit(2);
+	}
+	return id;
+}
+
+std::vector<std::vector<float>> params;
+const float *prm(rng &r, size_t n, double sd)
+{
+	params.emplace_back(n);
+	for (auto &x : params.back())
+		x = (float)(sd * ((double)(r.next() >> 11) / 9007199254740992.0 * 2 - 1));
+	return params.back().data();
+}
+
+int run_layer(bench &b, uint64_t seed)
+{
+	rng r(seed);
+	sac_err e = {};
+	// 40 tokens: the linears cut rows (every PE holds the weights); 12:
+	// they cut output columns, and the PEs RECV their operands.
+	const int T = seed % 2 ? 40 : 12, K = 24;
+	sac_dense_graph *g = sac_dense_graph_new();
+	sac_dense_desc d = {};
+	d.name = "x";
+	d.op = SAC_DENSE_INPUT;
+	d.rows = T;
+	d.cols = K;
+	int x = add(g, d);
+	d = sac_dense_desc{};
+	d.name = "proj"; // int16 output, as the scan's delta projection
+	d.op = SAC_DENSE_LINEAR; d.nin = 1; d.in[0] = x; d.n = 20; d.bits = 16;
+	d.p[0] = prm(r, 20 * K, 0.4); d.p[1] = prm(r, 20, 0.1);
+	int l1 = add(g, d);
+	d = sac_dense_desc{};
+	d.name = "softplus"; // interpolated int16 table
+	d.op = SAC_DENSE_SOFTPLUS; d.nin = 1; d.in[0] = l1; d.bits = 16;
+	int sp = add(g, d);
+	d = sac_dense_desc{};
+	d.name = "fc16"; // int16 input; int16 weights (wide_from below)
+	d.op = SAC_DENSE_LINEAR; d.nin = 1; d.in[0] = sp; d.n = 13;
+	d.p[0] = prm(r, 13 * 20, 0.3); d.p[1] = prm(r, 13, 0.1);
+	int l2 = add(g, d);
+	d = sac_dense_desc{};
+	d.name = "sigmoid"; // int8 table
+	d.op = SAC_DENSE_SIGMOID; d.nin = 1; d.in[0] = l2;
+	int sg = add(g, d);
+	d = sac_dense_desc{};
+	d.name = "head";
+	d.op = SAC_DENSE_LINEAR; d.nin = 1; d.in[0] = sg; d.n = 7;
+	d.p[0] = prm(r, 7 * 13, 0.5); d.p[1] = prm(r, 7, 0.1);
+	add(g, d);
+
+	sac_dense_exec xf;
+	if (sac_dense_exec_init(g, &xf, &e)) {
+		fprintf(stderr, "dunit_cosim: %s\n", e.msg);
+		return 2;
+	}
+	std::vector<double> in((size_t)T * K);
+	const double *pin[1] = {in.data()};
+	for (int rep = 0; rep < 4; rep++) {
+		for (auto &v : in)
+			v = 4 * ((double)(r.next() >> 11) / 9007199254740992.0) - 2;
+		if (sac_dense_forward_float(g, &xf, pin, 1, &e)) {
+			fprintf(stderr, "dunit_cosim: float: %s\n", e.msg);
+			return 2;
+		}
+	}
+	sac_dense_qopts qo;
+	sac_dense_qopts_init(&qo);
+	qo.wide_from = l2; // fc16 and head: int16 weights
+	sac_target t;
+	sac_target_default(&t);
+	t.mesh_w = t.mesh_h = 2;
+	t.dense.mac_lanes = b.cfg.mac_lanes; // the Verilated unit's
+	t.dense.vector_lanes = b.cfg.vec_lanes;
+	t.pe.pipeline = b.cfg.pipeline;
+	sac_dprog *p = nullptr;
+	if (sac_dense_quantize(g, &qo, &e) || sac_dlower(g, &t, &p, &e)) {
+		fprintf(stderr, "dunit_cosim: quantise / lower: %s\n", e.msg);
+		return 2;
+	}
+	if (p->dwords != COSIM_DWORDS || p->wbytes != COSIM_WBYTES) {
+		fprintf(stderr, "dunit_cosim: the program's memories (%u words, %u bytes) "
+			"are not the unit's\n", p->dwords, p->wbytes);
+		return 2;
+	}
+	// One quantised input.
+	std::vector<int32_t> q((size_t)T * K);
+	for (auto &v : q)
+		v = (int32_t)r.range(-128, 127);
+	const int32_t *qin[1] = {q.data()};
+	const sac_dtensor &ot = p->tensor[p->output];
+	std::vector<int32_t> logits((size_t)ot.rows * ot.cols), mine(logits.size());
+	sac_dsim_stats st;
+	if (sac_dsim_run(p, qin, logits.data(), &st, nullptr, &e)) {
+		fprintf(stderr, "dunit_cosim: sac_dsim_run: %s\n", e.msg);
+		return 2;
+	}
+	// The replay: per-PE memories, the host loads the input tiles.
+	int npe = p->npe;
+	std::vector<std::vector<int32_t>> D(npe, std::vector<int32_t>(p->dwords));
+	std::vector<std::vector<uint8_t>> W(npe, std::vector<uint8_t>(p->wbytes));
+	auto tiles = [&](int ti, auto fn) {
+		int bt = ti;
+		while (p->tensor[bt].alias >= 0)
+			bt = p->tensor[bt].alias;
+		const sac_dtensor &x = p->tensor[bt];
+		for (int i = 0; i < x.ntiles; i++) {
+			const sac_dtile &tl = p->tile[x.tile0 + i];
+			int wd = tl.c1 - tl.c0;
+			for (int row = tl.r0; row < tl.r1; row++)
+				for (int c = tl.c0; c < tl.c1; c++)
+					fn(D[tl.pe][tl.addr + (size_t)(row - tl.r0) * wd + (c - tl.c0)],
+					   (size_t)row * x.cols + c);
+		}
+	};
+	for (int i = 0; i < p->ntensors; i++)
+		if (p->tensor[i].op == SAC_DENSE_INPUT)
+			tiles(i, [&](int32_t &dst, size_t j) { dst = q[j]; });
+	std::vector<uint32_t> cur(npe, 0);
+	long no = 0, nsys = 0;
+	std::vector<int> ops(SAC_DOP_COUNT, 0);
+	for (int ph = 0; ph < p->nphases; ph++)
+		for (int pe = 0; pe < npe; pe++) {
+			// This PE's segment of phase ph: up to its SYNC with a0 = ph.
+			uint32_t s = cur[pe], i = s;
+			while (i < p->ncode[pe] && p->code[pe][i].op != SAC_DOP_SYNC)
+				i++;
+			if (i >= p->ncode[pe] || p->code[pe][i].a[0] != (uint32_t)ph)
+				continue;
+			cur[pe] = i + 1;
+			for (uint32_t j = s; j < i; j++) {
+				const sac_dinstr &in = p->code[pe][j];
+				if (in.guard >= 0) {
+					fprintf(stderr, "dunit_cosim: guarded instruction in the layer test\n");
+					return 2;
+				}
+				ops[in.op]++;
+				switch (in.op) {
+				case SAC_DOP_RECV:
+					memmove(&D[pe][in.a[0]], &D[in.a[1]][in.a[2]],
+						sizeof(int32_t) * in.a[3]);
+					nsys++;
+					break;
+				case SAC_DOP_WLOAD: {
+					uint64_t off = (uint64_t)in.a[1] | (uint64_t)in.a[2] << 32;
+					memcpy(&W[pe][in.a[0]], p->dram + off, in.a[3]);
+					nsys++;
+					break;
+				}
+				case SAC_DOP_MATMUL:
+				case SAC_DOP_LUT:
+				case SAC_DOP_NOP:
+					if (!b.step(no++, in, D[pe].data(), W[pe].data())) {
+						fprintf(stderr, "  (phase %d, PE %d, its instruction %u)\n",
+							ph, pe, j);
+						return 1;
+					}
+					break;
+				default:
+					fprintf(stderr, "dunit_cosim: the layer test lowered a %s, "
+						"which the RTL unit does not implement\n",
+						sac_dunit_op_name(in.op));
+					return 2;
+				}
+			}
+		}
+	tiles(p->output, [&](int32_t &src, size_t j) { mine[j] = src; });
+	for (size_t j = 0; j < logits.size(); j++)
+		if (mine[j] != logits[j]) {
+			fprintf(stderr, "DIVERGENCE: output element %zu: sac_dsim_run %d, "
+				"replay on the RTL unit %d\n", j, logits[j], mine[j]);
+			return 1;
+		}
+	printf("layer: %d tokens, %d PEs, %d phases, %ld unit instructions (%d matmul, %d lut), "
+	       "%ld system (%d recv, %d wload); output %dx%d equals sac_dsim_run's\n",
+	       T, npe, p->nphases, no, ops[SAC_DOP_MATMUL], ops[SAC_DOP_LUT], nsys,
+	       ops[SAC_DOP_RECV], ops[SAC_DOP_WLOAD], ot.rows, ot.cols);
+	sac_dprog_free(p);
+	sac_dense_exec_free(&xf);
+	sac_dense_graph_free(g);
+	return 0;
+}
+
+void usage()
+{
+	fprintf(stderr, "usage: dunit_cosim --test random|layer|fault [--seed N] "
+		"[--count N] [--fault-at N]\n");
+}
+
+} // namespace
+
+int sc_main(int argc, char **argv)
+{
+	std::string test = "random";
+	uint64_t seed = 1;
+	long count = 500, fault_at = 100;
+	for (int i = 1; i < argc; i++) {
+		std::string a = argv[i];
+		if (i + 1 < argc && a == "--test")
+			test = argv[++i];
+		else if (i + 1 < argc && a == "--seed")
+			seed = strtoull(argv[++i], nullptr, 10);
+		else if (i + 1 < argc && a == "--count")
+			count = strtol(argv[++i], nullptr, 10);
+		else if (i + 1 < argc && a == "--fault-at")
+			fault_at = strtol(argv[++i], nullptr, 10);
+		else {
+			usage();
+			return 2;
+		}
+	}
+	bench b;
+	int rc;
+	if (test == "random") {
+		rc = run_random(b, seed, count);
+	} else if (test == "fault") {
+		b.fault_at = fault_at;
+		rc = run_random(b, seed, count);
+	} else if (test == "layer") {
+		rc = run_layer(b, seed);
+	} else {
+		usage();
+		return 2;
+	}
+	if (rc == 0)
+		printf("dunit_cosim %s seed %" PRIu64 ": %" PRIu64 " instructions identical "
+		       "(%" PRIu64 " matmul: %" PRIu64 " int16 weights, %" PRIu64 " int16 "
+		       "inputs, %" PRIu64 " of %" PRIu64 " outputs saturated; %" PRIu64
+		       " lut: %" PRIu64 " interpolated; %" PRIu64 " nop), %" PRIu64
+		       " cycles, every counter and D word\n", test.c_str(), seed, b.ninstr,
+		       b.nmatmul, b.nw16, b.nin16, b.nsat, b.nout, b.nlut, b.nlut16, b.nnop,
+		       b.ncycles);
+	else if (rc == 1)
+		printf("dunit_cosim %s seed %" PRIu64 ": DIVERGED at instruction #%ld "
+		       "(%" PRIu64 " run)\n", test.c_str(), seed, b.failed_at, b.ninstr);
+	return rc;
+}
