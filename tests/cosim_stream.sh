@@ -273,6 +273,15 @@ expect "a hanging child is killed (--timeout 1)" 1 "no result after 1 s: killed"
 [ $(( $(date +%s) - t0 )) -le 5 ]
 check "  ... within a few seconds" $?
 
+# An image whose sram section was changed alone (CRCs fixed) is refused
+# before anything runs: the loader checks the sections against each other.
+"$PY" "$SRC/tests/image_edit.py" "$net" "$tmp/sram.sac" --node stem.0.conv --channel 1 \
+	--index 2 --delta 50 --sram-only >/dev/null
+check "image_edit --sram-only writes an image" $?
+expect "an image with one weight changed in its sram section only: refused" 1 \
+	"section 'sram' does not match the model and the map" \
+	"$SACCADE" cosim "$tmp/sram.sac" --input "$x" --rtl "$fake"
+
 # --- the runtime's RTL backend ------------------------------------------------------
 "$SACCADE" sim "$net" --input "$x" --index 2 --report "$tmp/sim.json" >/dev/null
 check "sim --backend sim" $?

@@ -2,6 +2,7 @@
 """image_edit.py: change one int8 weight of a compiled image, byte by byte.
 
     image_edit.py IN.sac OUT.sac --node NAME --channel C --index K --delta D
+                  [--sram-only]
 
 Weight K of output channel C of node NAME (its flat index C * per + K in
 the node's [C][...] weights) becomes old + D (clamped to [-127, 127]; D must
@@ -11,7 +12,9 @@ section (each region holding channel C: rows [per][G], weight K of local
 channel C - c0).  Both are changed, both sections recompressed (zlib level
 6, as the writer does), and the section table (offsets, sizes, both CRC32s
 of each section) and the header (file size, header CRC32) rewritten, so
-OUT.sac is a valid image of a slightly different network.
+OUT.sac is a valid image of a slightly different network.  With
+--sram-only the 'model' section is left as it was (CRCs still fixed): an
+image whose sections disagree, which every loader must refuse.
 
 tests/rtl_cosim.sh uses it to give the RTL a different weight than the C
 simulator sees and checks that `saccade cosim` reports the divergence
@@ -61,6 +64,7 @@ def main():
     ap.add_argument("--channel", type=int, required=True)
     ap.add_argument("--index", type=int, required=True)
     ap.add_argument("--delta", type=int, required=True)
+    ap.add_argument("--sram-only", action="store_true")
     a = ap.parse_args()
     f = bytearray(open(a.inp, "rb").read())
     if f[:8] != b"SACCADE\x1a":
@@ -138,7 +142,8 @@ def main():
     if hits == 0:
         sys.exit("image_edit: no region of '%s' holds channel %d" % (a.node, a.channel))
 
-    raw[types.index(SEC_MODEL)] = bytes(model)
+    if not a.sram_only:
+        raw[types.index(SEC_MODEL)] = bytes(model)
     raw[types.index(SEC_SRAM)] = bytes(sram)
     # Rebuild: sections back to back after the table, in table order.
     out = bytearray(f[:32 + 40 * n])

@@ -8,8 +8,9 @@
 #
 # Then the comparison must fail where it should: an image with one weight
 # changed byte by byte (tests/image_edit.py: the 'model' and 'sram'
-# sections and their CRCs, so it is a valid image) is given to the RTL
-# while the C simulator runs the original; cosim must exit 1 and report
+# sections and their CRCs, so it is a valid image; one changed in the sram
+# section alone is refused by every loader, see tests/cosim_stream.sh) is
+# given to the RTL while the C simulator runs the original; cosim must exit 1 and report
 # the first divergence at the cycle and PE where the C simulator's own
 # runs of the two images first differ (and the RTL must agree with the C
 # simulator on the changed image itself).  Finally the runtime's RTL
