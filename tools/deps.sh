@@ -6,7 +6,7 @@
 SACCADE_DEBS="build-essential autoconf automake libtool pkg-config \
 libyaml-dev zlib1g-dev libzip-dev libcjson-dev check \
 python3 python3-numpy python3-yaml \
-verilator libsystemc-dev"
+verilator libsystemc-dev yosys"
 
 saccade_deps_missing() {
 	local missing="" p
