@@ -41,6 +41,14 @@ void cli_cosim_help(FILE *out);
 int cli_dense_ref(int argc, char **argv);
 void cli_dense_ref_help(FILE *out);
 
+/* The dense (MCO-E) paths of compile and sim (dense_cli.c). */
+struct sac_target;
+int cli_dense_is_model(const char *path);
+int cli_dense_compile(const char *model, const struct sac_target *t,
+		      const char *calib, int per_layer, const char *out);
+int cli_dense_sim(const char *path, const char *input, long index,
+		  const char *report);
+
 /* Print root as JSON to path (stdout if path is NULL) and delete it;
  * returns 0 or, after a message naming the file, 1. */
 struct cJSON;

@@ -551,6 +551,10 @@ int cli_compile(int argc, char **argv)
 	}
 	if (a.uarch >= 0)
 		t.uarch = (sac_uarch)a.uarch;
+	/* An MCO-E directory (saccade zoo mco-e): the dense path. */
+	if (cli_dense_is_model(a.model))
+		return cli_dense_compile(a.model, &t, a.co.calib, a.co.per_layer,
+					 a.out_dir);
 	sac_graph *g = NULL;
 	rc = load("compile", &a, &g);
 	if (!rc)
@@ -587,6 +591,7 @@ void cli_compile_help(FILE *f)
 "    saccade compile - compile a model into a loadable image for a target\n\n"
 "SYNOPSIS\n"
 "    saccade compile MODEL.yaml [--weights W.npz] [--target T.yaml]\n"
+"    saccade compile MCOE_DIR [--target T.yaml] [--calib C.npy] [--quant Q] -o NET.sac\n"
 "                    [--uarch ramp|event] [--steps S] [--gamma G]\n"
 "                    [--quant channel|layer] [--calib C.npy] [--dump=PASS]\n"
 "                    [--no-optimise] -o NET.sac\n\n"
@@ -597,6 +602,10 @@ void cli_compile_help(FILE *f)
 "    (docs/FORMATS.md).  MODEL.yaml may also be an integer model written by\n"
 "    'saccade quantize'.  Capacity errors name the layer, the limit and what\n"
 "    the layer needs.\n\n"
+"    With a directory written by 'saccade zoo mco-e' (or its mcoe.yaml), it\n"
+"    calibrates the MCO-E head on its calibration inputs as 'saccade\n"
+"    dense-ref' does, quantises it, lowers it onto the target's dense units\n"
+"    (docs/ISA.md) and writes a dense image for 'saccade sim'.\n\n"
 "OPTIONS\n"
 "    --target T.yaml   the hardware (default: the built-in default target,\n"
 "                      examples/targets/yoso.yaml)\n"

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "saccade/dsim.h"
 #include "saccade/events.h"
 #include "saccade/npy.h"
 #include "saccade/runtime.h"
@@ -237,6 +238,13 @@ int cli_sim(int argc, char **argv)
 	if (!input)
 		return usage_err("sim", "missing --input X.npy", NULL);
 	const char *path = argv[optind];
+	/* A dense (MCO-E) image: the dense simulator (dense_cli.c). */
+	if (sac_dprog_is_image(path)) {
+		if (check || trace || backend != SAC_BACKEND_SIM)
+			return usage_err("sim", "--check, --trace and --backend rtl are not available for dense images "
+					 "(tests/check_dsim.c compares them with the integer reference)", NULL);
+		return cli_dense_sim(path, input, index, report);
+	}
 	sac_err e = {0};
 	sac_rt *rt = sac_rt_open(path, &e);
 	if (!rt)
@@ -340,6 +348,10 @@ void cli_sim_help(FILE *f)
 "    its breakdown by component (each SRAM's reads and writes, compute,\n"
 "    router, links, leakage, clock) and by layer.  The JSON report also has\n"
 "    every PE's counts and energy.  Progress goes to stderr on a terminal.\n\n"
+"    A dense image (saccade compile of an MCO-E directory) runs on the dense\n"
+"    simulator (docs/ISA.md): logits, class, latency, energy by component\n"
+"    and by block (mamba, mcib, fusion, router, experts); --input is then\n"
+"    the backbone features [N, 2, 500, 4] of 'saccade zoo mco-e'.\n\n"
 "OPTIONS\n"
 "    -i, --input X.npy   the input, float32 [C,H,W] or [N,C,H,W] in [0, 1]\n"
 "    -n, --index N       which image of a batch (default 0)\n"
@@ -361,5 +373,6 @@ void cli_sim_help(FILE *f)
 "EXIT STATUS\n"
 "    0 success, 1 error (bad image or input, deadlock, mismatch), 2 bad usage.\n\n"
 "EXAMPLE\n"
-"    saccade sim see.sac --input see/sample.npy --report see.json\n");
+"    saccade sim see.sac --input see/sample.npy --report see.json\n"
+"    saccade sim mcoe.sac --input mcoe/sample.npy --report mcoe.json\n");
 }
