@@ -273,6 +273,36 @@ expect "a hanging child is killed (--timeout 1)" 1 "no result after 1 s: killed"
 [ $(( $(date +%s) - t0 )) -le 5 ]
 check "  ... within a few seconds" $?
 
+# PEs without a region: their routers carry traffic between other PEs.
+# A stream with their router counts is compared in full; one without them
+# still compares (cosim says what it could not), but the RTL backend will
+# not report an energy that leaves them out.
+"$SACCADE" zoo tnas-er --genome ss-ss --input 4x16x16 --seed 4 --calib-count 4 \
+	-o "$tmp/zoo2" >/dev/null &&
+"$SACCADE" compile "$tmp/zoo2/model.yaml" --weights "$tmp/zoo2/weights.npz" \
+	--target "$SRC/examples/targets/tiny.yaml" -o "$tmp/net2.sac" >/dev/null
+check "ss-ss on tiny.yaml: 7 of 16 PEs" $?
+x2=$tmp/zoo2/sample.npy
+"$SACCADE" cosim "$tmp/net2.sac" --input "$x2" --rtl "$fake" --expected "$tmp/good2.txt" \
+	>/dev/null 2>&1
+used=$("$PY" -c 'import sys; print(" ".join(sorted({l.split()[1] for l in open(sys.argv[1]) if l.startswith("count ") and l.split()[2] == "adds"})))' "$tmp/good2.txt")
+transit=$(awk -v used=" $used " '$1 == "count" && $3 == "router_xbar" && $4 > 0 && index(used, " " $2 " ") == 0 {print $2}' "$tmp/good2.txt" | head -n 1)
+[ -n "$transit" ]
+check "an unused PE's router carries traffic (PE ${transit:-none})" $?
+expect_out "all routers reported: identical" 0 "^identical: .* [0-9]+ PE counters" \
+	env FAKE_STREAM="$tmp/good2.txt" "$SACCADE" cosim "$tmp/net2.sac" --input "$x2" --rtl "$fake"
+sed "s/^\(count $transit router_xbar\) \([0-9]*\)/\1 999999/" "$tmp/good2.txt" >"$tmp/m_transit.txt"
+expect_out "a transit router's count changed: found" 1 "^  PE $transit \(layer -, node .*\) router_xbar: expected [0-9]+, got 999999" \
+	env FAKE_STREAM="$tmp/m_transit.txt" "$SACCADE" cosim "$tmp/net2.sac" --input "$x2" --rtl "$fake"
+awk -v used=" $used " '!($1 == "count" && index(used, " " $2 " ") == 0)' "$tmp/good2.txt" >"$tmp/norouters.txt"
+expect_out "unused PEs' routers not reported: identical, with a note" 0 \
+	"^note: the RTL reported no router counts of 9 PEs without a region" \
+	env FAKE_STREAM="$tmp/norouters.txt" "$SACCADE" cosim "$tmp/net2.sac" --input "$x2" --rtl "$fake"
+expect "  ... and the RTL backend refuses an incomplete energy" 1 \
+	"the RTL reported no router counts of PE [0-9]+ \(it holds no region" \
+	env FAKE_STREAM="$tmp/norouters.txt" "$SACCADE" sim "$tmp/net2.sac" --input "$x2" \
+	--backend rtl --rtl "$fake"
+
 # An image whose sram section was changed alone (CRCs fixed) is refused
 # before anything runs: the loader checks the sections against each other.
 "$PY" "$SRC/tests/image_edit.py" "$net" "$tmp/sram.sac" --node stem.0.conv --channel 1 \
