@@ -15,7 +15,10 @@
  * - the lookup: explicit path, $SACCADE_RTL_DIR, the message listing the
  *   places;
  * - running a child many times, on success and on every kind of failure,
- *   leaves no descriptor open and no child unreaped. */
+ *   leaves no descriptor open and no child unreaped;
+ * - the runtime's RTL backend: the executable is resolved when selected,
+ *   clones keep it, a run gives the simulator's outputs, a failed run
+ *   leaves no results. */
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
@@ -28,6 +31,7 @@
 
 #include "saccade/npy.h"
 #include "saccade/rtlproc.h"
+#include "saccade/runtime.h"
 #include "saccade/zoo.h"
 
 static char tmpdir[256];
@@ -418,6 +422,53 @@ START_TEST(test_run_hygiene)
 }
 END_TEST
 
+START_TEST(test_runtime_backend)
+{
+	sac_err e = {0};
+	sac_rt *rt = sac_rt_open(image, &e);
+	ck_assert_msg(rt != NULL, "%s", e.msg);
+	ck_assert_ptr_null(sac_rt_rtl_path(rt));
+	ck_assert_int_eq(sac_rt_set_rtl(rt, fake), SAC_OK);
+	ck_assert_int_eq(sac_rt_set_backend(rt, SAC_BACKEND_RTL), SAC_OK);
+	ck_assert_str_eq(sac_rt_rtl_path(rt), fake);
+	/* An executable that is not there: refused, the old one kept. */
+	ck_assert_int_eq(sac_rt_set_rtl(rt, "/nonexistent/rtl"), SAC_ERR_UNSUPPORTED);
+	ck_assert_str_eq(sac_rt_rtl_path(rt), fake);
+	sac_rt *c = sac_rt_clone(rt, &e);
+	ck_assert_msg(c != NULL, "%s", e.msg);
+	ck_assert_str_eq(sac_rt_rtl_path(c), fake);
+	ck_assert_int_eq(sac_rt_set_input_tensor(c, &x, 1), SAC_OK);
+	setenv("FAKE_STREAM", stream, 1);
+	ck_assert_msg(sac_rt_run(c) == SAC_OK, "%s", sac_rt_error(c));
+	const sac_ref_out *o = sac_rt_output(c);
+	char diff[512] = "";
+	ck_assert_msg(sac_ref_compare(prog.g, &sim_out, o, diff, sizeof diff) == 0, "%s", diff);
+	int64_t cyc;
+	ck_assert_int_eq(sac_rt_latency(c, &cyc, NULL), SAC_OK);
+	ck_assert_int_eq(cyc, sim_st.cycles);
+	double mj;
+	ck_assert_int_eq(sac_rt_energy(c, &mj, NULL), SAC_OK);
+	ck_assert(mj == sim_st.energy_pj * 1e-9);
+	int same = 0;
+	ck_assert_int_eq(sac_rt_check_ref(c, &same, diff, sizeof diff), SAC_OK);
+	ck_assert_msg(same, "%s", diff);
+	/* A failing run leaves no results. */
+	setenv("FAKE_EXIT", "2", 1);
+	ck_assert_int_ne(sac_rt_run(c), SAC_OK);
+	ck_assert_ptr_nonnull(strstr(sac_rt_error(c), "exited with status 2"));
+	ck_assert_int_eq(sac_rt_class(c), SAC_ERR_STATE);
+	unsetenv("FAKE_EXIT");
+	unsetenv("FAKE_STREAM");
+	/* Back to the simulator: the same numbers. */
+	ck_assert_int_eq(sac_rt_set_backend(c, SAC_BACKEND_SIM), SAC_OK);
+	ck_assert_ptr_null(sac_rt_rtl_path(c));
+	ck_assert_int_eq(sac_rt_run(c), SAC_OK);
+	ck_assert_int_eq(sac_rt_class(c), sim_out.cls);
+	sac_rt_close(c);
+	sac_rt_close(rt);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("rtlproc");
@@ -430,6 +481,7 @@ int main(void)
 	tcase_add_test(tc, test_parse_errors);
 	tcase_add_test(tc, test_find);
 	tcase_add_test(tc, test_run_hygiene);
+	tcase_add_test(tc, test_runtime_backend);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
