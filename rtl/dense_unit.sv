@@ -1,7 +1,7 @@
 // dense_unit.sv: the PE's dense unit (docs/ISA.md, docs/RTL.md "Dense
-// unit"): the MATMUL and LUT tile macro-instructions on the PE's data
-// memory D (32-bit words) and weight memory W (bytes), bit for bit and
-// cycle for cycle the C model sac_dunit_exec / sac_dunit_cycles
+// unit"): the MATMUL, LUT, ADD and MUL tile macro-instructions on the
+// PE's data memory D (32-bit words) and weight memory W (bytes), bit for
+// bit and cycle for cycle the C model sac_dunit_exec / sac_dunit_cycles
 // (dense/dunit.c), with the same action counters (sac_dunit_counts).
 //
 // Invariants the co-simulation (rtl/dunit_cosim.cpp) checks:
@@ -28,11 +28,14 @@
 // PIPELINE cycles of pipeline drain.  LUT: ceil(count/V) cycles of V
 // lanes (int8: read, table, write); with IN16 two cycles per group (read
 // and table t[i]; table t[i+1], interpolation, write), then the drain.
+// ADD / MUL: the multipliers are read (and counted) when the instruction
+// is taken, then ceil(count/V) cycles of V lanes (read A and B,
+// requantise, write Y), then the drain.
 //
 // Not implemented (the C model has them; `unsupported` pulses with done,
 // nothing is written, no cycle is spent): every other compute opcode
-// (CONV, DWCONV, ADD, MUL, LNORM, SOFTMAX, SCAN, MJOS, ATTN, GATE, MIX,
-// TOPK, MOESUM), system opcodes (the simulator's), a MATMUL with more than
+// (CONV, DWCONV, LNORM, SOFTMAX, SCAN, MJOS, ATTN, GATE, MIX, TOPK,
+// MOESUM), system opcodes (the simulator's), a MATMUL with more than
 // NMAX outputs (the accumulator file).  No operand range checks: the C
 // model rejects out-of-range operands and invalid multipliers before it
 // runs (images come from files); here addresses wrap at the memory size.
@@ -128,7 +131,7 @@ module dense_unit
   endfunction
 
   // ---- the latched instruction ----------------------------------------------
-  typedef enum logic [2:0] {S_IDLE, S_MAC, S_RQ, S_LUT, S_LUT_A, S_LUT_B, S_TAIL} state_t;
+  typedef enum logic [2:0] {S_IDLE, S_MAC, S_RQ, S_LUT, S_LUT_A, S_LUT_B, S_EW, S_TAIL} state_t;
   state_t state;
   logic [7:0]  bits_q;
   logic        w16, in16;
@@ -154,6 +157,10 @@ module dense_unit
   // MATMUL operands: X rows K Y n P; LUT: X Y count P.
   wire [31:0] rows = a1, kk = a2, nout = a4, pblk = a5;
   wire [31:0] lut_y = a1, lut_n = a2, lut_p = a3;
+  // ADD, MUL: A B Y count P; the multipliers m0, m1 latched at the start.
+  wire [31:0] ew_y = a2, ew_n = a3;
+  logic        ew_add;
+  logic [63:0] ew_m0, ew_m1;
 
   // ---- MAC lanes ---------------------------------------------------------------
   // Pass ps: which byte of an int16 weight (wsel) and of an int16 input
@@ -256,6 +263,30 @@ module dense_unit
     end
   end
 
+  // ---- element-wise lanes (ADD, MUL) ------------------------------------------------
+  // ADD: Y = sat(rq(A, m0) + rq(B, m1)); MUL: Y = sat(rq(A B, m0)), the
+  // int64 products of the C model (sac_dense_rq).
+  logic        ew_act [V];
+  logic [31:0] ew_i [V];
+  logic [31:0] ew_y8 [V];
+  logic [31:0] ew_nact;
+  always_comb begin
+    ew_nact = 32'd0;
+    for (int l = 0; l < V; l++) begin
+      logic [63:0] av, bv, pa, pb, ab;
+      ew_i[l] = j * V + l;
+      ew_act[l] = ew_i[l] < ew_n;
+      av = 64'($signed(rd_d(a0 + ew_i[l])));
+      bv = 64'($signed(rd_d(a1 + ew_i[l])));
+      ab = av * bv;
+      pa = (ew_add ? av : ab) * {{32{ew_m0[31]}}, ew_m0[31:0]};
+      pb = bv * {{32{ew_m1[31]}}, ew_m1[31:0]};
+      ew_y8[l] = sat(rshift(pa, ew_m0[37:32]) +
+                     (ew_add ? rshift(pb, ew_m1[37:32]) : 64'd0), bits_q);
+      if (ew_act[l]) ew_nact = ew_nact + 32'd1;
+    end
+  end
+
   // ---- sequencing ----------------------------------------------------------------------
   assign busy = state != S_IDLE;
   assign c_div = 64'd0;      // no division in MATMUL and LUT
@@ -263,7 +294,8 @@ module dense_unit
 
   // Operands 6..14 and flag bits CAUSAL/REVERSE are not used by MATMUL and
   // LUT.
-  wire _unused = &{1'b0, i_a[DUNIT_NOPS*32-1:6*32], i_flags[7:2], a3[0]};
+  wire _unused = &{1'b0, i_a[DUNIT_NOPS*32-1:6*32], i_flags[7:2], ew_m0[63:38],
+                    ew_m1[63:38]};
 
   // Cycles per row end: the W bytes of the row become 64-bit rows.
   function automatic logic [63:0] wrows(input logic [63:0] b);
@@ -277,6 +309,7 @@ module dense_unit
       unsupported <= 1'b0;
       {bits_q, w16, in16, a0, a1, a2, a3, a4, a5} <= '0;
       {ngrp, nvec, plast, t, k, g, j, ps, xrow, yrow, xlat, wbytes_row, tail} <= '0;
+      {ew_add, ew_m0, ew_m1} <= '0;
       {c_cycles, c_macs, c_rq, c_alu, c_lut, c_dmem_rd, c_dmem_wr, c_wmem_rd, c_instrs} <= '0;
       acc_v <= '0;
       for (int l = 0; l < L; l++) wlat[l] <= '{8'd0, 8'd0};
@@ -324,6 +357,20 @@ module dense_unit
                 c_instrs <= c_instrs + 64'd1;
               end
             end else state <= (i_flags & 8'(DF_IN16)) != 8'd0 ? S_LUT_A : S_LUT;
+          end else if (i_op == 8'(DOP_ADD) || i_op == 8'(DOP_MUL)) begin
+            // The multipliers, once per instruction: one 64-bit W row each.
+            ew_add <= i_op == 8'(DOP_ADD);
+            ew_m0 <= rd_w64(b4);
+            ew_m1 <= i_op == 8'(DOP_ADD) ? rd_w64(b4 + 32'd8) : 64'd0;
+            c_wmem_rd <= c_wmem_rd + (i_op == 8'(DOP_ADD) ? 64'd2 : 64'd1);
+            nvec <= (b3 + V - 1) / V;
+            if (b3 == 32'd0) begin
+              state <= PIPELINE > 0 ? S_TAIL : S_IDLE;
+              if (PIPELINE == 0) begin
+                done <= 1'b1;
+                c_instrs <= c_instrs + 64'd1;
+              end
+            end else state <= S_EW;
           end else if (i_op == 8'(DOP_NOP)) begin
             done <= 1'b1;            // 0 cycles, as sac_dunit_cycles
             c_instrs <= c_instrs + 64'd1;
@@ -410,6 +457,28 @@ module dense_unit
             j <= j + 32'd1;
             if (state == S_LUT_B) state <= S_LUT_A;
           end else begin
+            state <= PIPELINE > 0 ? S_TAIL : S_IDLE;
+            if (PIPELINE == 0) begin
+              done <= 1'b1;
+              c_instrs <= c_instrs + 64'd1;
+            end
+          end
+        end
+
+        S_EW: begin
+          for (int l = 0; l < V; l++)
+            if (ew_act[l]) dmem[DA'(ew_y + ew_i[l])] <= ew_y8[l];
+          c_dmem_rd <= c_dmem_rd + 64'd2 * 64'(ew_nact);
+          c_dmem_wr <= c_dmem_wr + 64'(ew_nact);
+          if (ew_add) begin
+            c_rq <= c_rq + 64'd2 * 64'(ew_nact);
+            c_alu <= c_alu + 64'(ew_nact);   // the sum of the two terms
+          end else begin
+            c_rq <= c_rq + 64'(ew_nact);
+            c_macs <= c_macs + 64'(ew_nact); // A B
+          end
+          if (j != nvec - 32'd1) j <= j + 32'd1;
+          else begin
             state <= PIPELINE > 0 ? S_TAIL : S_IDLE;
             if (PIPELINE == 0) begin
               done <= 1'b1;

@@ -21,17 +21,18 @@
 //           inputs, outputs 8/16/32 bits, rows / K / n not multiples of the
 //           lanes, K = 0, multipliers from 0 to the largest the
 //           accumulator bound allows, shifts 0..62, saturation, negative
-//           values) and LUT (int8 tables with INT32_MIN/MAX entries and
+//           values), LUT (int8 tables with INT32_MIN/MAX entries and
 //           inputs beyond int8; interpolated int16 tables with inputs
-//           beyond int16; in place and not), and NOP;
+//           beyond int16; in place and not), ADD and MUL (int8 to int32
+//           operands, in place and not) and NOP;
 //   layer   a small dense graph (input -> linear int16 out -> softplus
 //           (interpolated table) -> linear with int16 weights -> sigmoid
-//           table -> linear) quantised and lowered by sac_dlower onto a
-//           2x2 mesh of the default target (40 tokens with an odd seed:
-//           row tiles; 12 with an even one: column tiles and RECVs); the
-//           harness replays every
-//           PE's instruction stream phase by phase as the simulator does
-//           (RECV, WLOAD by the harness, MATMUL and LUT on both sides),
+//           table -> add (residual) -> mul (gate) -> linear) quantised and
+//           lowered by sac_dlower onto a 2x2 mesh of the default target
+//           (40 tokens with an odd seed: row tiles; 12 with an even one:
+//           column tiles and RECVs); the harness replays every PE's
+//           instruction stream phase by phase as the simulator does (RECV,
+//           WLOAD by the harness, the compute instructions on both sides),
 //           and the output tensor must equal sac_dsim_run's logits;
 //   fault   as random, but one word the C model wrote is changed on the C
 //           side after instruction --fault-at: the checker must report it.
@@ -118,6 +119,7 @@ struct bench {
 	sac_dunit_cfg cfg;
 	sac_dunit_counts kc = {}; // the C model's, summed
 	uint64_t ninstr = 0, ncycles = 0, nmatmul = 0, nlut = 0, nnop = 0;
+	uint64_t nadd = 0, nmul = 0;
 	// What the run covered: MATMULs with int16 weights / inputs, LUTs
 	// with the interpolated table, outputs at a saturation bound.
 	uint64_t nw16 = 0, nin16 = 0, nlut16 = 0, nsat = 0, nout = 0;
@@ -191,7 +193,7 @@ struct bench {
 	{
 		fprintf(stderr, "  instruction #%ld: %s bits %u flags 0x%x operands", no,
 			sac_dunit_op_name(in.op), in.bits, in.flags);
-		int n = in.op == SAC_DOP_LUT ? 4 : 6;
+		int n = in.op == SAC_DOP_LUT ? 4 : in.op == SAC_DOP_MATMUL ? 6 : 5;
 		for (int i = 0; i < n; i++)
 			fprintf(stderr, " %u", in.a[i]);
 		fprintf(stderr, "\n");
@@ -222,7 +224,8 @@ struct bench {
 		failed_at = no; // until the checks pass
 		if (fault_at >= 0 && no == fault_at) {
 			// A wrong result on the C side: the word the model wrote first.
-			uint32_t y = in.op == SAC_DOP_LUT ? in.a[1] : in.a[3];
+			uint32_t y = in.op == SAC_DOP_LUT ? in.a[1] :
+				     in.op == SAC_DOP_MATMUL ? in.a[3] : in.a[2];
 			d[y] ^= 1;
 			fprintf(stderr, "fault: C-side D[%u] changed after instruction #%ld\n", y, no);
 		}
@@ -259,6 +262,8 @@ struct bench {
 		ncycles += cyc;
 		nmatmul += in.op == SAC_DOP_MATMUL;
 		nlut += in.op == SAC_DOP_LUT;
+		nadd += in.op == SAC_DOP_ADD;
+		nmul += in.op == SAC_DOP_MUL;
 		nnop += in.op == SAC_DOP_NOP;
 		if (!done.read() || unsupported.read()) {
 			fprintf(stderr, "DIVERGENCE: %s\n", unsupported.read() ?
@@ -388,6 +393,47 @@ sac_dinstr gen_matmul(rng &r, int32_t *d, uint8_t *w, int wb_max)
 	return in;
 }
 
+// ADD / MUL: A B Y count P.  Values up to int32 (biased to extremes);
+// MUL's multiplier keeps |A B m| < 2^62 as the quantiser does.
+sac_dinstr gen_ewise(rng &r, int32_t *d, uint8_t *w)
+{
+	sac_dinstr in = {};
+	bool add = r.chance(50);
+	in.op = add ? SAC_DOP_ADD : SAC_DOP_MUL;
+	in.guard = -1;
+	static const uint8_t widths[] = {0, 8, 16, 32};
+	in.bits = widths[r.next() % 4];
+	uint32_t n = r.chance(3) ? 0 : (uint32_t)r.range(1, 100);
+	const uint32_t third = COSIM_DWORDS / 3;
+	uint32_t A = (uint32_t)r.range(0, third - 1 - n);
+	uint32_t B = (uint32_t)r.range(third, 2 * third - 1 - n);
+	uint32_t Y = r.chance(20) ? A : r.chance(20) ? B
+				: (uint32_t)r.range(2 * third, COSIM_DWORDS - 1 - n);
+	uint32_t P = (uint32_t)r.range(0, COSIM_WBYTES - 17);
+	static const int vb[] = {8, 16, 32};
+	int ba = vb[r.next() % 3], bb = vb[r.next() % 3];
+	for (uint32_t i = 0; i < n; i++) {
+		d[A + i] = rval(r, ba);
+		d[B + i] = rval(r, bb);
+	}
+	for (int k = 0; k < 2; k++) {
+		int64_t bound = add ? (int64_t)1 << 31 : (int64_t)1 << (ba + bb - 2);
+		int64_t mmax = ((int64_t)1 << 62) / bound;
+		if (mmax > INT32_MAX)
+			mmax = INT32_MAX;
+		int64_t m = r.chance(20) ? mmax : r.chance(10) ? 0 : r.range(mmax / 2, mmax);
+		int lg = 63 - __builtin_clzll((uint64_t)(bound * (m ? m : 1)));
+		int sh = r.chance(30) ? (int)r.range(0, 62)
+				      : lg - (int)r.range(0, in.bits == 8 ? 9 : in.bits == 16 ? 17 : 33);
+		sh = sh < 0 ? 0 : sh > 62 ? 62 : sh;
+		put_i32(w + P + 8 * k, (int32_t)m);
+		put_i32(w + P + 8 * k + 4, sh);
+	}
+	uint32_t a[] = {A, B, Y, n, P};
+	memcpy(in.a, a, sizeof a);
+	return in;
+}
+
 sac_dinstr gen_lut(rng &r, int32_t *d, uint8_t *w)
 {
 	sac_dinstr in = {};
@@ -438,8 +484,10 @@ int run_random(bench &b, uint64_t seed, long count)
 		if (k < 2) {
 			in = sac_dinstr{};
 			in.guard = -1;
-		} else if (k < 55) {
+		} else if (k < 45) {
 			in = gen_matmul(r, d.data(), w.data(), 2);
+		} else if (k < 65) {
+			in = gen_ewise(r, d.data(), w.data());
 		} else {
 			in = gen_lut(r, d.data(), w.data());
 		}
@@ -506,8 +554,16 @@ int run_layer(bench &b, uint64_t seed)
 	d.op = SAC_DENSE_SIGMOID; d.nin = 1; d.in[0] = l2;
 	int sg = add(g, d);
 	d = sac_dense_desc{};
+	d.name = "residual"; // element-wise, two requantised terms
+	d.op = SAC_DENSE_ADD; d.nin = 2; d.in[0] = sg; d.in[1] = l2;
+	int ad = add(g, d);
+	d = sac_dense_desc{};
+	d.name = "gated";
+	d.op = SAC_DENSE_MUL; d.nin = 2; d.in[0] = ad; d.in[1] = sg;
+	int mu = add(g, d);
+	d = sac_dense_desc{};
 	d.name = "head";
-	d.op = SAC_DENSE_LINEAR; d.nin = 1; d.in[0] = sg; d.n = 7;
+	d.op = SAC_DENSE_LINEAR; d.nin = 1; d.in[0] = mu; d.n = 7;
 	d.p[0] = prm(r, 7 * 13, 0.5); d.p[1] = prm(r, 7, 0.1);
 	add(g, d);
 
@@ -611,6 +667,8 @@ int run_layer(bench &b, uint64_t seed)
 				}
 				case SAC_DOP_MATMUL:
 				case SAC_DOP_LUT:
+				case SAC_DOP_ADD:
+				case SAC_DOP_MUL:
 				case SAC_DOP_NOP:
 					if (!b.step(no++, in, D[pe].data(), W[pe].data())) {
 						fprintf(stderr, "  (phase %d, PE %d, its instruction %u)\n",
@@ -633,9 +691,11 @@ int run_layer(bench &b, uint64_t seed)
 				"replay on the RTL unit %d\n", j, logits[j], mine[j]);
 			return 1;
 		}
-	printf("layer: %d tokens, %d PEs, %d phases, %ld unit instructions (%d matmul, %d lut), "
+	printf("layer: %d tokens, %d PEs, %d phases, %ld unit instructions (%d matmul, %d lut, "
+	       "%d add, %d mul), "
 	       "%ld system (%d recv, %d wload); output %dx%d equals sac_dsim_run's\n",
-	       T, npe, p->nphases, no, ops[SAC_DOP_MATMUL], ops[SAC_DOP_LUT], nsys,
+	       T, npe, p->nphases, no, ops[SAC_DOP_MATMUL], ops[SAC_DOP_LUT],
+	       ops[SAC_DOP_ADD], ops[SAC_DOP_MUL], nsys,
 	       ops[SAC_DOP_RECV], ops[SAC_DOP_WLOAD], ot.rows, ot.cols);
 	sac_dprog_free(p);
 	sac_dense_exec_free(&xf);
@@ -688,9 +748,11 @@ int sc_main(int argc, char **argv)
 		printf("dunit_cosim %s seed %" PRIu64 ": %" PRIu64 " instructions identical "
 		       "(%" PRIu64 " matmul: %" PRIu64 " int16 weights, %" PRIu64 " int16 "
 		       "inputs, %" PRIu64 " of %" PRIu64 " outputs saturated; %" PRIu64
-		       " lut: %" PRIu64 " interpolated; %" PRIu64 " nop), %" PRIu64
+		       " lut: %" PRIu64 " interpolated; %" PRIu64 " add, %" PRIu64
+		       " mul, %" PRIu64 " nop), %" PRIu64
 		       " cycles, every counter and D word\n", test.c_str(), seed, b.ninstr,
-		       b.nmatmul, b.nw16, b.nin16, b.nsat, b.nout, b.nlut, b.nlut16, b.nnop,
+		       b.nmatmul, b.nw16, b.nin16, b.nsat, b.nout, b.nlut, b.nlut16, b.nadd,
+		       b.nmul, b.nnop,
 		       b.ncycles);
 	else if (rc == 1)
 		printf("dunit_cosim %s seed %" PRIu64 ": DIVERGED at instruction #%ld "

@@ -4,8 +4,9 @@
 # instruction (docs/RTL.md, "Dense unit").  It lints the unit with
 # `verilator --lint-only -Wall` (the default target's lanes and two extreme
 # settings), builds the SystemC co-simulation rtl/dunit_cosim.cpp with
-# Verilator, and runs: seeded random MATMUL / LUT / NOP instructions (three
-# seeds), a small network lowered by sac_dlower whose every unit
+# Verilator, and runs: seeded random MATMUL / LUT / ADD / MUL / NOP
+# instructions (three seeds), two small networks lowered by sac_dlower
+# (row tiles; column tiles with RECVs) whose every unit
 # instruction is run on both sides and whose output must equal
 # sac_dsim_run's, and a deliberate fault on the C side that must be
 # reported as a divergence with exit 1.  Every instruction compares the
