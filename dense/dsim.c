@@ -311,7 +311,7 @@ static void write_tensor(run *r, int t, const int32_t *in)
 {
 	const sac_dprog *p = r->p;
 	const sac_dtensor *x = &p->tensor[t];
-	int hi = (1 << (x->bits - 1)) - 1;
+	int64_t hi = ((int64_t)1 << (x->bits - 1)) - 1;
 	for (int i = 0; i < x->ntiles; i++) {
 		const sac_dtile *tl = &p->tile[x->tile0 + i];
 		int w = tl->c1 - tl->c0;
@@ -319,7 +319,7 @@ static void write_tensor(run *r, int t, const int32_t *in)
 			for (int c = tl->c0; c < tl->c1; c++) {
 				int32_t v = in[(size_t)row * x->cols + c];
 				if (x->bits < 32)
-					v = v > hi ? hi : v < -hi - 1 ? -hi - 1 : v;
+					v = (int32_t)(v > hi ? hi : v < -hi - 1 ? -hi - 1 : v);
 				r->d[tl->pe][tl->addr + (size_t)(row - tl->r0) * w + (c - tl->c0)] = v;
 			}
 	}
@@ -594,7 +594,7 @@ int sac_dsim_quantize_inputs(const sac_dprog *p, const double *const *in,
 		if (x->op != SAC_DENSE_INPUT)
 			continue;
 		size_t n = (size_t)x->rows * x->cols;
-		double hi = (double)((1 << (x->bits - 1)) - 1);
+		double hi = (double)(((int64_t)1 << (x->bits - 1)) - 1);
 		if (!(x->scale > 0))
 			return sac_errf(e, SAC_ERR_CORRUPT, "input '%s' has no scale", x->name);
 		for (size_t k = 0; k < n; k++) {
