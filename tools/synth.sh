@@ -92,6 +92,11 @@ summarise() {
 	# Cells of the flattened top in the last statistics: "type count".
 	awk '/^=== /{delete c} /^ +\$[_a-z]/ && NF == 2 {c[$1] = $2}
 		END {for (k in c) print k, c[k]}' "$d/synth-stat.txt" | sort >"$d/cells.txt"
+	# Every cell must be a gate, a flip-flop, an SRAM or a $div/$mod.
+	if grep -v -E '^\$(_|mem_v2 |div |mod )' "$d/cells.txt" >"$d/unmapped.txt"; then
+		echo "synth: $1: cells left unmapped (see $d/unmapped.txt):" $(cat "$d/unmapped.txt") >&2
+		exit 1
+	fi
 	tr=$(sed -n 's/.*Estimated number of transistors: *\([0-9]*\).*/\1/p' "$d/synth-stat.txt" | tail -n 1)
 	logic=$(awk '$1 ~ /^\$_/ && $1 != "$_DFF_P_" {s += $2} END {print s + 0}' "$d/cells.txt")
 	ff=$(awk '$1 == "$_DFF_P_" {s += $2} END {print s + 0}' "$d/cells.txt")
