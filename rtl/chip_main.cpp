@@ -454,9 +454,9 @@ int sc_main(int argc, char **argv)
 	for (size_t i = 0; i < logits.size(); i++)
 		printf("logit %zu %" PRId64 "\n", i, logits[i]);
 	for (int n = 0; n < m->npe; n++) {
-		if (m->pe_region[n] < 0)
-			continue;
-		for (int k = 0; k < SAC_CHIPCFG_NCOUNTS; k++) {
+		// A PE without a region has no counts of its own, but its router
+		// carries transit traffic, whose energy the host needs.
+		for (int k = 0; m->pe_region[n] >= 0 && k < SAC_CHIPCFG_NCOUNTS; k++) {
 			int64_t v = (int64_t)B.read(n, (uint32_t)SAC_CHIPCFG_COUNT << 24 | (uint32_t)k);
 			if (k == 1)
 				v += extra_preads[n];
