@@ -382,9 +382,72 @@ static void run_free(run *r)
 	free(r->pe_active);
 }
 
+/* Replay the RECV transfers of this phase through the flit-level NoC:
+ * all created at once, each source injecting its packets in stream order
+ * as its injection queue allows, each destination consuming on arrival.
+ * Returns the cycles until the last tail arrived. */
+static int64_t noc_replay(run *r, sac_noc *n, int *next, int *order)
+{
+	int m = r->nxf[1], npe = r->p->npe;
+	if (!m)
+		return 0;
+	/* Packets grouped by source, stream order kept (counting sort). */
+	int *cnt = next; /* npe + 1 entries */
+	memset(cnt, 0, sizeof(int) * ((size_t)npe + 1));
+	for (int i = 0; i < m; i++)
+		cnt[r->xf[1][i].src + 1]++;
+	for (int q = 0; q < npe; q++)
+		cnt[q + 1] += cnt[q];
+	int *pos = order + m; /* npe entries: the next slot per source */
+	memcpy(pos, cnt, sizeof(int) * (size_t)npe);
+	for (int i = 0; i < m; i++)
+		order[pos[r->xf[1][i].src]++] = i;
+	int *head = pos; /* reuse: the next packet to send per source */
+	memcpy(head, cnt, sizeof(int) * (size_t)npe);
+	int64_t t0 = sac_noc_now(n);
+	int left = m;
+	while (left > 0 && sac_noc_now(n) - t0 < ((int64_t)1 << 32)) {
+		for (int q = 0; q < npe; q++)
+			while (head[q] < cnt[q + 1] && sac_noc_send_room(n, q) > 0) {
+				const xfer *x = &r->xf[1][order[head[q]]];
+				sac_packet pk = {x->src, x->dst, (int)x->flits, 0, -1, 0};
+				if (sac_noc_send(n, &pk) != 1)
+					break;
+				head[q]++;
+			}
+		sac_noc_cycle(n);
+		for (int q = 0; q < npe; q++) {
+			sac_packet pk;
+			while (sac_noc_peek(n, q, &pk)) {
+				sac_noc_pop(n, q);
+				left--;
+			}
+		}
+	}
+	return sac_noc_now(n) - t0;
+}
+
+static int dsim_run(const sac_dprog *p, const int32_t *const *qin,
+		    int32_t *logits, sac_dsim_stats *st, sac_dsim_trace *tr,
+		    int flit, sac_err *e);
+
 int sac_dsim_run(const sac_dprog *p, const int32_t *const *qin,
 		 int32_t *logits, sac_dsim_stats *st, sac_dsim_trace *tr,
 		 sac_err *e)
+{
+	return dsim_run(p, qin, logits, st, tr, 0, e);
+}
+
+int sac_dsim_run_flit(const sac_dprog *p, const int32_t *const *qin,
+		      int32_t *logits, sac_dsim_stats *st, sac_dsim_trace *tr,
+		      sac_err *e)
+{
+	return dsim_run(p, qin, logits, st, tr, 1, e);
+}
+
+static int dsim_run(const sac_dprog *p, const int32_t *const *qin,
+		    int32_t *logits, sac_dsim_stats *st, sac_dsim_trace *tr,
+		    int flit, sac_err *e)
 {
 	run R;
 	memset(&R, 0, sizeof R);
@@ -406,6 +469,10 @@ int sac_dsim_run(const sac_dprog *p, const int32_t *const *qin,
 	R.pe_cycles = calloc((size_t)npe, sizeof *R.pe_cycles);
 	R.pe_active = calloc((size_t)npe, sizeof *R.pe_active);
 	int *lastph = calloc((size_t)p->ntensors + 1, sizeof *lastph);
+	sac_noc *noc = flit ? sac_noc_new(&p->t, e) : NULL;
+	int *fnext = NULL, *forder = NULL;
+	if (flit && !noc)
+		rc = SAC_ERR_NOMEM;
 	if (!R.d || !R.w || !R.segs || !R.nseg || !R.cur || !R.link || !R.inj ||
 	    !R.ej || !R.pe_cycles || !R.pe_active || !lastph)
 		rc = sac_errf(e, SAC_ERR_NOMEM, "out of memory");
@@ -493,6 +560,19 @@ int sac_dsim_run(const sac_dprog *p, const int32_t *const *qin,
 				flits += R.xf[l][i].flits;
 		int64_t wnoc = noc_time(&R, 0, &npj, &lf);
 		int64_t gather = noc_time(&R, 1, &npj, &lf);
+		if (noc && R.nxf[1]) {
+			int *a = realloc(fnext, sizeof(int) * ((size_t)npe + 1));
+			if (a)
+				fnext = a;
+			int *b = realloc(forder, sizeof(int) * ((size_t)R.nxf[1] + (size_t)npe));
+			if (b)
+				forder = b;
+			if (!a || !b) {
+				rc = sac_errf(e, SAC_ERR_NOMEM, "out of memory");
+				break;
+			}
+			st->gather_flit_cycles += noc_replay(&R, noc, fnext, forder);
+		}
 		/* Distinct parameter bytes read from DRAM. */
 		qsort(R.doff, (size_t)R.ndoff, sizeof *R.doff, cmp_u64);
 		uint64_t dbytes = 0;
@@ -580,6 +660,9 @@ int sac_dsim_run(const sac_dprog *p, const int32_t *const *qin,
 			st->energy_pj += st->pj[c];
 	}
 	free(lastph);
+	free(fnext);
+	free(forder);
+	sac_noc_free(noc);
 	run_free(&R);
 	if (rc && tr)
 		sac_dsim_trace_free(tr);

@@ -497,6 +497,19 @@ START_TEST(test_head_small)
 			target_mesh(&t, 4, 4);
 		sim_equals_ref(g, &t, qi, &st);
 		ck_assert_int_gt(st.phases_skipped, 0); /* unchosen experts */
+		if (i == 0) {
+			/* The analytic gather time against the flit-level NoC
+			 * (docs/RESULTS.md: 1.3 to 1.7 times the bound). */
+			sac_dprog *p;
+			sac_dsim_stats sf;
+			ck_assert_msg(sac_dlower(g, &t, &p, &e) == 0, "%s", e.msg);
+			ck_assert_msg(sac_dsim_run_flit(p, qi, NULL, &sf, NULL, &e) == 0, "%s", e.msg);
+			ck_assert_int_eq(sf.cycles, st.cycles);
+			ck_assert_int_eq(sf.gather_cycles, st.gather_cycles);
+			ck_assert_int_ge(sf.gather_flit_cycles, sf.gather_cycles);
+			ck_assert_int_le(sf.gather_flit_cycles, 2 * sf.gather_cycles);
+			sac_dprog_free(p);
+		}
 	}
 	sac_dense_exec_free(&xf);
 	free(buf);

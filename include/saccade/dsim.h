@@ -130,6 +130,10 @@ typedef struct sac_dsim_stats {
 	uint64_t dram_bytes, flits, link_flits, instrs;
 	sac_dunit_counts unit;    /* summed over PEs */
 	int64_t gather_cycles, compute_cycles, stream_cycles, stall_cycles;
+	/* sac_dsim_run_flit only: the phases' RECV transfers replayed through
+	 * the flit-level NoC model (sac_noc), each phase from an empty
+	 * network, summed: the check of the analytic bound gather_cycles. */
+	int64_t gather_flit_cycles;
 } sac_dsim_stats;
 
 /* Optional per-tensor outputs, read back from the owners' data memories
@@ -149,6 +153,12 @@ void sac_dsim_trace_free(sac_dsim_trace *tr);
 int sac_dsim_run(const sac_dprog *p, const int32_t *const *qin,
 		 int32_t *logits, sac_dsim_stats *st, sac_dsim_trace *tr,
 		 sac_err *e);
+/* The same, and every phase's RECV transfers also replayed through the
+ * flit-level NoC model (st->gather_flit_cycles; timing and energy are
+ * still the analytic ones). */
+int sac_dsim_run_flit(const sac_dprog *p, const int32_t *const *qin,
+		      int32_t *logits, sac_dsim_stats *st, sac_dsim_trace *tr,
+		      sac_err *e);
 /* Float inputs quantised at the input tensors' scales (round half away
  * from zero, saturated to their width): the boundary of
  * sac_dense_forward_int. */
