@@ -224,14 +224,31 @@ module dense_unit
   // ---- table lanes ------------------------------------------------------------------
   // int8: Y = t[sat8(X) + 128].  IN16 (sac_dense_lut16): u = clamp16(X) +
   // 32768, i = u >> 8, f = u & 255, Y = t[i] + rshift((t[i+1] - t[i]) f, 8)
-  // in 32-bit two's complement as the C model's int32 arithmetic.
+  // in 32-bit two's complement as the C model's int32 arithmetic.  IN16
+  // and WIN (sac_dense_lutw, the window x0, 2^k, slope above latched when
+  // the instruction is taken): u = X - x0, end = 256 2^k; u <= 0: t[0];
+  // u >= end: sat(t[256] + rq(u - end, up)); else i = u >> k, f = the low
+  // k bits, Y = t[i] + rshift((t[i+1] - t[i]) f, k).  Step A reads X and
+  // t[i] (i = 0 or 256 outside the window), step B t[i+1] and writes Y.
+  localparam logic [1:0] C_MID = 2'd0, C_LO = 2'd1, C_HI = 2'd2;
+  logic        win_on;        // IN16 and WIN
+  logic [31:0] win_x0;
+  logic [3:0]  win_k;         // 0..8
+  logic [31:0] win_m;
+  logic [5:0]  win_sh;
   logic        lt_act [V];
   logic [31:0] lt_i [V];     // element index
   logic [31:0] lt_y8 [V];    // int8 form: the table word
-  logic [7:0]  lt_ii [V], lt_fr [V];
+  logic [8:0]  lt_ii [V];
+  logic [7:0]  lt_fr [V];
+  logic [1:0]  lt_cls [V];
+  logic [63:0] lt_ue [V];    // WIN: u - end
   logic [31:0] lt_t0 [V];    // IN16 step A: t[i]
   logic [31:0] lt_y16 [V];   // IN16 step B: the interpolation
-  logic [7:0]  lat_ii [V], lat_fr [V];
+  logic [8:0]  lat_ii [V];
+  logic [7:0]  lat_fr [V];
+  logic [1:0]  lat_cls [V];
+  logic [63:0] lat_ue [V];
   logic [31:0] lat_t0 [V];
   logic [31:0] lt_nact;
   always_comb begin
@@ -240,25 +257,48 @@ module dense_unit
       /* verilator lint_off UNUSEDSIGNAL */
       logic [31:0] s8;   // an int8 after saturation
       logic [63:0] r;    // the interpolation step fits 32 bits
+      logic [63:0] ush;  // inside the window: (x - x0) >> k < 256
       /* verilator lint_on UNUSEDSIGNAL */
       logic [31:0] x, t1, diff;
       logic [15:0] u;
-      logic [63:0] p;
+      logic [63:0] p, uu, hi;
       lt_i[l] = j * V + l;
       lt_act[l] = lt_i[l] < lut_n;
       x = rd_d(a0 + lt_i[l]);
       s8 = sat({{32{x[31]}}, x}, 8'd8);
       lt_y8[l] = rd_w32(lut_p + {22'd0, ~s8[7], s8[6:0], 2'b00});
+      // Step A: the knot and the fraction.
       u = $signed(x) < -32'sd32768 ? 16'd0 : $signed(x) > 32'sd32767 ? 16'hffff
                                      : {~x[15], x[14:0]};
-      lt_ii[l] = u[15:8];
-      lt_fr[l] = u[7:0];
-      lt_t0[l] = rd_w32(lut_p + {22'd0, lt_ii[l], 2'b00});
-      t1 = rd_w32(lut_p + {21'd0, {1'b0, lat_ii[l]} + 9'd1, 2'b00});
+      uu = {{32{x[31]}}, x} - {{32{win_x0[31]}}, win_x0};
+      lt_ue[l] = uu - (64'd256 << win_k);
+      ush = uu >> win_k;
+      lt_cls[l] = C_MID;
+      if (!win_on) begin
+        lt_ii[l] = {1'b0, u[15:8]};
+        lt_fr[l] = u[7:0];
+      end else if ($signed(uu) <= 64'sd0) begin
+        lt_cls[l] = C_LO;
+        lt_ii[l] = 9'd0;
+        lt_fr[l] = 8'd0;
+      end else if ($signed(lt_ue[l]) >= 64'sd0) begin
+        lt_cls[l] = C_HI;
+        lt_ii[l] = 9'd256;
+        lt_fr[l] = 8'd0;
+      end else begin
+        lt_ii[l] = {1'b0, ush[7:0]};
+        lt_fr[l] = uu[7:0] & ~(8'hff << win_k);
+      end
+      lt_t0[l] = rd_w32(lut_p + {21'd0, lt_ii[l], 2'b00});
+      // Step B: t[i + 1], the interpolation (or the slope above).
+      t1 = rd_w32(lut_p + {20'd0, {1'b0, lat_ii[l]} + 10'd1, 2'b00});
       diff = t1 - lat_t0[l];
       p = {{32{diff[31]}}, diff} * {56'd0, lat_fr[l]};
-      r = rshift(p, 6'd8);
-      lt_y16[l] = lat_t0[l] + r[31:0];
+      r = rshift(p, win_on ? {2'd0, win_k} : 6'd8);
+      hi = {{32{lat_t0[l][31]}}, lat_t0[l]} +
+           rshift(lat_ue[l] * {{32{win_m[31]}}, win_m}, win_sh);
+      lt_y16[l] = lat_cls[l] == C_LO ? lat_t0[l] :
+                  lat_cls[l] == C_HI ? sat(hi, bits_q) : lat_t0[l] + r[31:0];
       if (lt_act[l]) lt_nact = lt_nact + 32'd1;
     end
   end
@@ -294,7 +334,7 @@ module dense_unit
 
   // Operands 6..14 and flag bits CAUSAL/REVERSE are not used by MATMUL and
   // LUT.
-  wire _unused = &{1'b0, i_a[DUNIT_NOPS*32-1:6*32], i_flags[7:2], ew_m0[63:38],
+  wire _unused = &{1'b0, i_a[DUNIT_NOPS*32-1:6*32], i_flags[7:5], ew_m0[63:38],
                     ew_m1[63:38]};
 
   // Cycles per row end: the W bytes of the row become 64-bit rows.
@@ -310,12 +350,15 @@ module dense_unit
       {bits_q, w16, in16, a0, a1, a2, a3, a4, a5} <= '0;
       {ngrp, nvec, plast, t, k, g, j, ps, xrow, yrow, xlat, wbytes_row, tail} <= '0;
       {ew_add, ew_m0, ew_m1} <= '0;
+      {win_on, win_x0, win_k, win_m, win_sh} <= '0;
       {c_cycles, c_macs, c_rq, c_alu, c_lut, c_dmem_rd, c_dmem_wr, c_wmem_rd, c_instrs} <= '0;
       acc_v <= '0;
       for (int l = 0; l < L; l++) wlat[l] <= '{8'd0, 8'd0};
       for (int l = 0; l < V; l++) begin
-        lat_ii[l] <= 8'd0;
+        lat_ii[l] <= 9'd0;
         lat_fr[l] <= 8'd0;
+        lat_cls[l] <= C_MID;
+        lat_ue[l] <= 64'd0;
         lat_t0[l] <= 32'd0;
       end
     end else begin
@@ -325,6 +368,9 @@ module dense_unit
       case (state)
         S_IDLE: if (start) begin
           logic [31:0] b0, b1, b2, b3, b4, b5;
+          /* verilator lint_off UNUSEDSIGNAL */
+          logic [31:0] wk, wsh;
+          /* verilator lint_on UNUSEDSIGNAL */
           b0 = i_a[31:0];    b1 = i_a[63:32];   b2 = i_a[95:64];
           b3 = i_a[127:96];  b4 = i_a[159:128]; b5 = i_a[191:160];
           {a0, a1, a2, a3, a4, a5} <= {b0, b1, b2, b3, b4, b5};
@@ -350,6 +396,17 @@ module dense_unit
             end
           end else if (i_op == 8'(DOP_LUT)) begin
             nvec <= (b2 + V - 1) / V;
+            // The window after the 257 entries (x0, k, the slope's m and
+            // shift); the C model charges no action for reading it.
+            // DF_WIN is 0 when the C headers have no windowed table.
+            win_on <= DF_WIN != 0 &&
+                      (i_flags & 8'(DF_IN16 | DF_WIN)) == 8'(DF_IN16 | DF_WIN);
+            win_x0 <= rd_w32(b3 + 32'd1028);
+            wk = rd_w32(b3 + 32'd1032);     // 0..8 (the C model checks)
+            wsh = rd_w32(b3 + 32'd1040);    // 0..62 (likewise)
+            win_k <= wk[3:0];
+            win_m <= rd_w32(b3 + 32'd1036);
+            win_sh <= wsh[5:0];
             if (b2 == 32'd0) begin
               state <= PIPELINE > 0 ? S_TAIL : S_IDLE;
               if (PIPELINE == 0) begin
@@ -491,6 +548,8 @@ module dense_unit
           for (int l = 0; l < V; l++) begin
             lat_ii[l] <= lt_ii[l];
             lat_fr[l] <= lt_fr[l];
+            lat_cls[l] <= lt_cls[l];
+            lat_ue[l] <= lt_ue[l];
             lat_t0[l] <= lt_t0[l];
           end
           c_lut <= c_lut + 64'(lt_nact);

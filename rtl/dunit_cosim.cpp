@@ -22,8 +22,8 @@
 //           lanes, K = 0, multipliers from 0 to the largest the
 //           accumulator bound allows, shifts 0..62, saturation, negative
 //           values), LUT (int8 tables with INT32_MIN/MAX entries and
-//           inputs beyond int8; interpolated int16 tables with inputs
-//           beyond int16; in place and not), ADD and MUL (int8 to int32
+//           inputs beyond int8; interpolated int16 tables, plain and
+//           windowed, with inputs beyond int16; in place and not), ADD and MUL (int8 to int32
 //           operands, in place and not) and NOP;
 //   layer   a small dense graph (input -> linear int16 out -> softplus
 //           (interpolated table) -> linear with int16 weights -> sigmoid
@@ -65,6 +65,14 @@ extern "C" {
 #endif
 #ifndef COSIM_NMAX
 #define COSIM_NMAX 256
+#endif
+
+// The windowed LUT flag, when the C headers have it (the unit's package
+// says DF_WIN = 0 otherwise, and the random test makes no WIN LUT).
+#ifdef SAC_DF_WIN
+#define COSIM_WIN SAC_DF_WIN
+#else
+#define COSIM_WIN 0u
 #endif
 
 namespace {
@@ -119,7 +127,7 @@ struct bench {
 	sac_dunit_cfg cfg;
 	sac_dunit_counts kc = {}; // the C model's, summed
 	uint64_t ninstr = 0, ncycles = 0, nmatmul = 0, nlut = 0, nnop = 0;
-	uint64_t nadd = 0, nmul = 0;
+	uint64_t nadd = 0, nmul = 0, nwin = 0;
 	// What the run covered: MATMULs with int16 weights / inputs, LUTs
 	// with the interpolated table, outputs at a saturation bound.
 	uint64_t nw16 = 0, nin16 = 0, nlut16 = 0, nsat = 0, nout = 0;
@@ -221,6 +229,8 @@ struct bench {
 			nin16 += (in.flags & SAC_DF_IN16) != 0;
 		}
 		nlut16 += in.op == SAC_DOP_LUT && (in.flags & SAC_DF_IN16);
+		nwin += in.op == SAC_DOP_LUT && (in.flags & SAC_DF_IN16) &&
+			(in.flags & COSIM_WIN);
 		failed_at = no; // until the checks pass
 		if (fault_at >= 0 && no == fault_at) {
 			// A wrong result on the C side: the word the model wrote first.
@@ -434,26 +444,43 @@ sac_dinstr gen_ewise(rng &r, int32_t *d, uint8_t *w)
 	return in;
 }
 
+// LUT: int8 tables; interpolated int16 tables (IN16); windowed ones (IN16
+// and WIN: inputs below, inside and above the window, slopes up to the
+// largest that keeps |(X - x0 - 256 2^k) m| < 2^62).
 sac_dinstr gen_lut(rng &r, int32_t *d, uint8_t *w)
 {
 	sac_dinstr in = {};
 	in.op = SAC_DOP_LUT;
 	in.guard = -1;
 	static const uint8_t widths[] = {0, 8, 16, 32};
-	in.bits = widths[r.next() % 4]; // the table holds the output: unused
-	bool in16 = r.chance(50);
-	in.flags = in16 ? SAC_DF_IN16 : 0;
+	in.bits = widths[r.next() % 4]; // the output width (the windowed slope)
+	bool in16 = r.chance(50), win = COSIM_WIN && in16 && r.chance(50);
+	in.flags = (uint8_t)((in16 ? SAC_DF_IN16 : 0) | (win ? COSIM_WIN : 0));
 	uint32_t n = r.chance(3) ? 0 : (uint32_t)r.range(1, 100);
 	uint32_t X = (uint32_t)r.range(0, COSIM_DWORDS / 2 - 1 - n);
 	uint32_t Y = r.chance(30) ? X : (uint32_t)r.range(COSIM_DWORDS / 2, COSIM_DWORDS - 1 - n);
-	uint32_t ents = in16 ? 257 : 256;
-	uint32_t P = (uint32_t)r.range(0, COSIM_WBYTES - 1 - 4 * ents) & ~3u;
+	uint32_t ents = in16 ? 257 : 256, bytes = 4 * ents + (win ? 16 : 0);
+	uint32_t P = (uint32_t)r.range(0, COSIM_WBYTES - 1 - bytes) & ~3u;
+	int k = (int)r.range(0, 8);
+	int32_t x0 = r.chance(20) || k == 8 ? -32768
+					    : (int32_t)r.range(-32768, 32767 - (256 << k));
+	int64_t far = 1; // the largest |X - x0 - 256 2^k|
 	for (uint32_t i = 0; i < n; i++) {
+		int32_t v;
 		switch (r.next() % 6) {
-		case 0: d[X + i] = (int32_t)r.next(); break; // beyond int8 / int16
-		case 1: d[X + i] = rval(r, 32); break;
-		default: d[X + i] = rval(r, in16 ? 16 : 8);
+		case 0: v = (int32_t)r.next(); break; // beyond int8 / int16
+		case 1: v = rval(r, 32); break;
+		case 2:
+			if (win) { // around and inside the window
+				v = x0 + (int32_t)r.range(-(2 << k), (258 << k));
+				break;
+			}
+			/* fall through */
+		default: v = rval(r, in16 ? 16 : 8);
 		}
+		d[X + i] = v;
+		int64_t ue = std::llabs((int64_t)v - x0 - ((int64_t)256 << k));
+		far = ue > far ? ue : far;
 	}
 	for (uint32_t i = 0; i < ents; i++) {
 		int32_t v;
@@ -463,6 +490,16 @@ sac_dinstr gen_lut(rng &r, int32_t *d, uint8_t *w)
 		else
 			v = r.chance(10) ? (r.chance(50) ? INT32_MIN : INT32_MAX) : rval(r, 32);
 		put_i32(w + P + 4 * i, v);
+	}
+	if (win) {
+		int64_t mmax = ((int64_t)1 << 62) / far;
+		if (mmax > INT32_MAX)
+			mmax = INT32_MAX;
+		int64_t m = r.chance(20) ? mmax : r.chance(10) ? 0 : r.range(0, mmax);
+		put_i32(w + P + 1028, x0);
+		put_i32(w + P + 1032, k);
+		put_i32(w + P + 1036, (int32_t)m);
+		put_i32(w + P + 1040, (int32_t)r.range(0, 62));
 	}
 	uint32_t a[] = {X, Y, n, P};
 	memcpy(in.a, a, sizeof a);
@@ -748,10 +785,11 @@ int sc_main(int argc, char **argv)
 		printf("dunit_cosim %s seed %" PRIu64 ": %" PRIu64 " instructions identical "
 		       "(%" PRIu64 " matmul: %" PRIu64 " int16 weights, %" PRIu64 " int16 "
 		       "inputs, %" PRIu64 " of %" PRIu64 " outputs saturated; %" PRIu64
-		       " lut: %" PRIu64 " interpolated; %" PRIu64 " add, %" PRIu64
+		       " lut: %" PRIu64 " interpolated, %" PRIu64 " of them windowed; %"
+		       PRIu64 " add, %" PRIu64
 		       " mul, %" PRIu64 " nop), %" PRIu64
 		       " cycles, every counter and D word\n", test.c_str(), seed, b.ninstr,
-		       b.nmatmul, b.nw16, b.nin16, b.nsat, b.nout, b.nlut, b.nlut16, b.nadd,
+		       b.nmatmul, b.nw16, b.nin16, b.nsat, b.nout, b.nlut, b.nlut16, b.nwin, b.nadd,
 		       b.nmul, b.nnop,
 		       b.ncycles);
 	else if (rc == 1)
