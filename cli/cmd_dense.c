@@ -19,7 +19,8 @@
 #include "saccade/npy.h"
 
 enum { M_FLOAT = 1, M_INT = 2, M_ALL = 3 };
-enum { OPT_CALIB = 256, OPT_INDEX, OPT_QUANT, OPT_STATE, OPT_QUIET, OPT_WBITS };
+enum { OPT_CALIB = 256, OPT_INDEX, OPT_QUANT, OPT_STATE, OPT_QUIET, OPT_WBITS,
+       OPT_ABITS, OPT_WIDEFROM, OPT_HEADROOM, OPT_NODES };
 
 static const struct option long_opts[] = {
 	{"input", required_argument, NULL, 'i'},
@@ -30,6 +31,10 @@ static const struct option long_opts[] = {
 	{"state-bits", required_argument, NULL, OPT_STATE},
 	{"quiet", no_argument, NULL, OPT_QUIET},
 	{"weight-bits", required_argument, NULL, OPT_WBITS},
+	{"act-bits", required_argument, NULL, OPT_ABITS},
+	{"wide-from", required_argument, NULL, OPT_WIDEFROM},
+	{"headroom", required_argument, NULL, OPT_HEADROOM},
+	{"nodes", no_argument, NULL, OPT_NODES},
 	{NULL, 0, NULL, 0},
 };
 
@@ -99,10 +104,39 @@ static void print_row(const char *tag, const double *l, int nc,
 	printf("\n");
 }
 
+/* Relative error max |int - float| / max |float| of every node that ran
+ * in both, in the graph (xi) and alone on quantised float inputs (xl). */
+static double relerr(const double *f, const int32_t *q, double s, size_t cnt)
+{
+	double mf = 0, md = 0;
+	for (size_t k = 0; k < cnt; k++) {
+		mf = fmax(mf, fabs(f[k]));
+		md = fmax(md, fabs(f[k] - q[k] * s));
+	}
+	return mf > 0 ? md / mf : md;
+}
+
+static void node_errors(const sac_dense_graph *g, const sac_dense_exec *xf,
+			const sac_dense_exec *xi, const sac_dense_exec *xl,
+			double *nerr, double *lerr, int *ncnt)
+{
+	for (int j = 0; j < sac_dense_count(g); j++) {
+		int r, c;
+		if (!xf->ran[j] || !xi->ran[j] || sac_dense_node_op(g, j) == SAC_DENSE_TOPK)
+			continue;
+		sac_dense_node_shape(g, j, &r, &c);
+		double s = sac_dense_node_scale(g, j);
+		nerr[j] += relerr(xf->f[j], xi->q[j], s, (size_t)r * c);
+		lerr[j] += relerr(xf->f[j], xl->q[j], s, (size_t)r * c);
+		ncnt[j]++;
+	}
+}
+
 int cli_dense_ref(int argc, char **argv)
 {
 	const char *input = NULL, *calib = NULL;
-	int mode = M_ALL, quiet = 0, wbits = 8;
+	int mode = M_ALL, quiet = 0, wbits = 8, abits = 8, nodes = 0;
+	const char *wide_from = NULL;
 	long index = -1;
 	sac_dense_qopts qo;
 	sac_dense_qopts_init(&qo);
@@ -143,6 +177,19 @@ int cli_dense_ref(int argc, char **argv)
 			else if (!strcmp(optarg, "16")) wbits = 16;
 			else return bad_usage("--weight-bits must be 8 or 16, got", optarg);
 			break;
+		case OPT_ABITS:
+			if (!strcmp(optarg, "8")) abits = 8;
+			else if (!strcmp(optarg, "16")) abits = 16;
+			else return bad_usage("--act-bits must be 8 or 16, got", optarg);
+			break;
+		case OPT_WIDEFROM: wide_from = optarg; break;
+		case OPT_HEADROOM:
+			errno = 0;
+			qo.headroom = strtod(optarg, &end);
+			if (!*optarg || *end || errno || !(qo.headroom >= 1 && qo.headroom <= 256))
+				return bad_usage("--headroom wants a number in 1..256, got", optarg);
+			break;
+		case OPT_NODES: nodes = 1; break;
 		case ':': return bad_usage("option needs a value:", argv[optind - 1]);
 		default: return bad_usage("unknown option", argv[optind - 1]);
 		}
@@ -178,7 +225,9 @@ int cli_dense_ref(int argc, char **argv)
 	sac_mcoe *m = NULL;
 	double *cal = NULL, *in = NULL;
 	int ncal = 0, nin = 0, rc = 0;
-	sac_dense_exec xf = {0}, xi = {0};
+	sac_dense_exec xf = {0}, xi = {0}, xl = {0};
+	double *nerr = NULL, *lerr = NULL;
+	int *ncnt = NULL;
 	if (sac_mcoe_load(dir, &m, &e) || read_inputs(input, &dims, &in, &nin, &e) ||
 	    ((mode & M_INT) && read_inputs(calib, &dims, &cal, &ncal, &e))) {
 		rc = cli_fail("dense-ref", e.msg);
@@ -203,9 +252,18 @@ int cli_dense_ref(int argc, char **argv)
 			if (sac_dense_forward_float(g, &xf, pin, 1, &e))
 				rc = cli_fail("dense-ref", e.msg);
 		}
-		/* --weight-bits 16: int16 weights from the fusion on (router
-		 * and experts, where the activations are int8). */
-		qo.wide_from = wbits == 16 ? sac_dense_find(g, "fusion.fc") : -1;
+		/* --weight-bits 16: int16 weights from --wide-from on (default
+		 * the first node: the whole head); --act-bits 16: int16
+		 * activations from there on too (docs/MCOE.md "Modes"). */
+		int from = wide_from ? sac_dense_find(g, wide_from) : 0;
+		if (from < 0) {
+			char msg[4400];
+			snprintf(msg, sizeof msg, "--wide-from: no node '%s'", wide_from);
+			rc = cli_fail("dense-ref", msg);
+			goto out;
+		}
+		qo.wide_from = wbits == 16 ? from : -1;
+		qo.wide_act_from = abits == 16 ? from : -1;
 		if (!rc && sac_dense_quantize(g, &qo, &e))
 			rc = cli_fail("dense-ref", e.msg);
 		if (rc)
@@ -216,12 +274,26 @@ int cli_dense_ref(int argc, char **argv)
 	printf("mco-e: %s, %lld parameters, %d input%s from %s", dir,
 	       (long long)sac_dense_params(g), nin, nin == 1 ? "" : "s", input);
 	if (mode & M_INT)
-		printf(", calibrated on %d (%s), %s int8 weights%s, scan state %d bits",
-		       ncal, calib, qo.per_channel ? "per-channel" : "per-tensor",
-		       wbits == 16 ? " (int16 from the fusion on)" : "", qo.state_bits);
+		printf(", calibrated on %d (%s), %s int%d weights%s%s, %s, int16 "
+		       "headroom %g, scan state %d bits", ncal, calib,
+		       qo.per_channel ? "per-channel" : "per-tensor", wbits,
+		       wbits == 16 ? " from " : "",
+		       wbits == 16 ? (wide_from ? wide_from : "the inputs") : "",
+		       abits == 16 ? "int16 activations" :
+		       "int16 activations in Mamba and MCIB, int8 after",
+		       qo.headroom, qo.state_bits);
 	printf("\n");
 	int lo = index >= 0 ? (int)index : 0, hi = index >= 0 ? (int)index + 1 : nin;
-	int agree = 0, eagree = 0, n = 0;
+	int agree = 0, eagree = 0, n = 0, nn = sac_dense_count(g);
+	if (nodes && mode == M_ALL) {
+		nerr = calloc((size_t)nn, sizeof *nerr);
+		lerr = calloc((size_t)nn, sizeof *lerr);
+		ncnt = calloc((size_t)nn, sizeof *ncnt);
+		if (!nerr || !lerr || !ncnt || sac_dense_exec_init(g, &xl, &e)) {
+			rc = cli_fail("dense-ref", nerr && lerr && ncnt ? e.msg : "out of memory");
+			goto out;
+		}
+	}
 	double cos_sum = 0, cos_min = 1;
 	double lf[4096], li[4096], tf[2 * SAC_DENSE_MAX_IN], ti[2 * SAC_DENSE_MAX_IN];
 	for (int i = lo; i < hi; i++) {
@@ -251,6 +323,13 @@ int cli_dense_ref(int argc, char **argv)
 				print_row("float", lf, nc, tf, k, 1);
 			if (mode & M_INT)
 				print_row("int", li, nc, ti, k, 1.0 / 16384);
+		}
+		if (nerr) {
+			if (sac_dense_forward_int_local(g, &xl, &xf, &e)) {
+				rc = cli_fail("dense-ref", e.msg);
+				goto out;
+			}
+			node_errors(g, &xf, &xi, &xl, nerr, lerr, ncnt);
 		}
 		if (mode == M_ALL) {
 			double dot = 0, a2 = 0, b2 = 0;
@@ -282,7 +361,20 @@ int cli_dense_ref(int argc, char **argv)
 		printf("agreement over %d input%s: argmax %d/%d (%.1f%%), top-%d experts "
 		       "%d/%d, logit cosine mean %.6f min %.6f\n", n, n == 1 ? "" : "s",
 		       agree, n, 100.0 * agree / n, k, eagree, n, cos_sum / n, cos_min);
+	if (nerr && n) {
+		printf("per node, mean over the inputs of max |int - float| / max |float|:\n"
+		       "%-34s %-16s %10s %10s\n", "node", "op", "in graph", "alone");
+		for (int j = 0; j < nn; j++)
+			if (ncnt[j])
+				printf("%-34s %-16s %10.6f %10.6f\n", sac_dense_name(g, j),
+				       sac_dense_op_name(sac_dense_node_op(g, j)),
+				       nerr[j] / ncnt[j], lerr[j] / ncnt[j]);
+	}
 out:
+	sac_dense_exec_free(&xl);
+	free(nerr);
+	free(lerr);
+	free(ncnt);
 	sac_dense_exec_free(&xf);
 	sac_dense_exec_free(&xi);
 	free(cal);
@@ -300,7 +392,8 @@ void cli_dense_ref_help(FILE *f)
 "SYNOPSIS\n"
 "    saccade dense-ref DIR [--input X.npy] [--mode float|int|all]\n"
 "                      [--calib C.npy] [--index N] [--quant channel|tensor]\n"
-"                      [--state-bits B] [--weight-bits 8|16] [--quiet]\n"
+"                      [--state-bits B] [--weight-bits 8|16] [--act-bits 8|16]\n"
+"                      [--wide-from NODE] [--headroom H] [--nodes] [--quiet]\n"
 "\n"
 "DESCRIPTION\n"
 "    DIR holds an MCO-E head as 'saccade zoo mco-e' writes it: mcoe.yaml\n"
@@ -334,8 +427,17 @@ void cli_dense_ref_help(FILE *f)
 "                          (default) or per tensor\n"
 "    --state-bits B        the scan state's calibrated maximum sits at\n"
 "                          2^B in its int32 word (8..28, default 24)\n"
-"    --weight-bits 8|16    16: int16 weights from the fusion linear on\n"
-"                          (router and experts); default 8\n"
+"    --weight-bits 8|16    16: int16 weights (int64 biases) for the whole\n"
+"                          head, or from --wide-from on; default 8\n"
+"    --act-bits 8|16       16: int16 activations where the head has int8\n"
+"                          ones (fusion, router, experts); default 8\n"
+"    --wide-from NODE      the first node the two options above apply to\n"
+"                          (e.g. fusion.fc); default the inputs\n"
+"    --headroom H          int16 tensors hold H times their calibrated\n"
+"                          range (1..256, default 2)\n"
+"    --nodes               after the agreement, per node the mean relative\n"
+"                          error in the graph and alone (its integer kernel\n"
+"                          on its inputs' float values, quantised)\n"
 "    --quiet               only the header and the agreement line\n"
 "\n"
 "EXAMPLES\n"
@@ -343,6 +445,7 @@ void cli_dense_ref_help(FILE *f)
 "    saccade dense-ref mcoe\n"
 "    saccade zoo mco-e --samples 128 -o mcoe128\n"
 "    saccade dense-ref mcoe128 --quiet\n"
+"    saccade dense-ref mcoe128 --quiet --weight-bits 16 --act-bits 16\n"
 "    saccade dense-ref mcoe --mode int --index 3\n"
 "\n"
 "EXIT STATUS\n"

@@ -44,11 +44,13 @@ typedef struct node {
 	int bits;      /* declared width of the output */
 	int16_t *qw[NQ]; /* int8 or int16 weights (wmax 127 or 32767) */
 	double wmax;
-	int32_t *qb[NQ];
+	int64_t *qb[NQ]; /* biases, 48-bit (docs/MCOE.md) */
 	sac_dense_mult *qm[NQ];
 	sac_dense_mult mm[NMULT];
 	int32_t lut[257];
-	int64_t c;      /* softmax: round(s log2(e) 2^24) */
+	sac_dense_win win; /* lookup ops with an int16 input */
+	int64_t c;      /* softmax, mha, gate: round(s log2(e) 2^(24+cg)) */
+	int cg;         /* extra fraction bits of c and of the scan's ae */
 	int64_t *ae;    /* scan: round(-A s_delta log2(e) 2^24) */
 	int64_t eps_q;  /* layernorm: round(n^2 eps / s^2) */
 	double iscale[5]; /* mha: Q, K, V, scores, context; scan: state */
@@ -694,11 +696,29 @@ void sac_dense_qopts_init(sac_dense_qopts *o)
 	o->per_channel = 1;
 	o->state_bits = 24;
 	o->wide_from = -1;
+	o->wide_act_from = -1;
+	o->headroom = 2;
 }
 
 static double rhaz(double v)
 {
 	return v < 0 ? -floor(-v + 0.5) : floor(v + 0.5);
+}
+
+/* A bias in the 48-bit accumulator's range (docs/MCOE.md). */
+static int64_t sat48(double v)
+{
+	double hi = 140737488355327.0; /* 2^47 - 1 */
+	return (int64_t)(v > hi ? hi : v < -hi ? -hi : v);
+}
+
+static double bmax(const int64_t *b, int n)
+{
+	double m = 0;
+	for (int i = 0; i < n; i++)
+		if (fabs((double)b[i]) > m)
+			m = fabs((double)b[i]);
+	return m;
 }
 
 /* Scale of a symmetric int range of `qmax` steps for a range amax. */
@@ -755,22 +775,38 @@ static int qlinear(node *d, int slot, const float *w, const float *b, int N,
 		   size_t len, double s_in, int in_bits, double s_out,
 		   int per_channel, sac_err *e)
 {
-	int mb = mbits((double)len * (d->wmax + 1) * vmax(in_bits) + 2147483648.0);
 	double *sw = malloc(sizeof(double) * (size_t)N);
-	d->qb[slot] = malloc(sizeof(int32_t) * (size_t)N);
+	d->qb[slot] = malloc(sizeof(int64_t) * (size_t)N);
 	d->qm[slot] = malloc(sizeof(sac_dense_mult) * (size_t)N);
 	if (!sw || !d->qb[slot] || !d->qm[slot]) {
 		free(sw);
 		return sac_errf(e, SAC_ERR_NOMEM, "out of memory");
 	}
 	int rc = qweights(w, N, len, per_channel, d->wmax, &d->qw[slot], sw, e);
-	for (int o = 0; !rc && o < N; o++) {
-		double v = rhaz((b ? b[o] : 0) / (s_in * sw[o]));
-		d->qb[slot][o] = sac_dense_sat((int64_t)fmax(fmin(v, 4e18), -4e18), 32);
+	for (int o = 0; !rc && o < N; o++)
+		d->qb[slot][o] = sat48(rhaz((b ? b[o] : 0) / (s_in * sw[o])));
+	/* Mantissa bits from the accumulator's bound: |sum w x| + |bias|. */
+	int mb = mbits((double)len * (d->wmax + 1) * vmax(in_bits) + bmax(d->qb[slot], N));
+	for (int o = 0; !rc && o < N; o++)
 		rc = sac_dense_mult_make(s_in * sw[o] / s_out, mb, &d->qm[slot][o], e);
-	}
 	free(sw);
 	return rc;
+}
+
+/* An exponent coefficient round(r 2^(24+g)) with the most fraction bits
+ * g (0..30) that keep it below 2^30 (docs/MCOE.md "exp2"). */
+static int expg(double r)
+{
+	int g = 0;
+	while (g < 30 && rhaz(r * ldexp(1.0, 25 + g)) < 1073741824.0)
+		g++;
+	return g;
+}
+
+static int64_t expc(double r, int g)
+{
+	int64_t c = (int64_t)rhaz(r * ldexp(1.0, 24 + g));
+	return c < 1 ? 1 : c;
 }
 
 static int mk(double r, int bits, sac_dense_mult *m, const node *d, sac_err *e)
@@ -813,7 +849,7 @@ static int quant_node(sac_dense_graph *g, node *d, const sac_dense_qopts *o,
 	case SAC_DENSE_SOFTPLUS: case SAC_DENSE_EXP: case SAC_DENSE_SIGMOID:
 	case SAC_DENSE_SILU: case SAC_DENSE_GELU:
 		if (a->bits == 16)
-			sac_dense_lut16_build(lut_fn[d->op], sa, sy, d->bits, d->lut);
+			sac_dense_lutw_build(lut_fn[d->op], sa, sy, d->bits, d->lut, &d->win);
 		else if (a->bits == 8)
 			sac_dense_lut_build(lut_fn[d->op], sa, sy, d->bits, d->lut);
 		else
@@ -823,21 +859,22 @@ static int quant_node(sac_dense_graph *g, node *d, const sac_dense_qopts *o,
 	case SAC_DENSE_LAYERNORM: {
 		/* gamma int8 per tensor; z in Q12; beta at 2^-12 s_g. */
 		double sg;
-		d->qb[0] = malloc(sizeof(int32_t) * (size_t)K);
+		d->qb[0] = malloc(sizeof(int64_t) * (size_t)K);
 		if (!d->qb[0])
 			return sac_errf(e, SAC_ERR_NOMEM, "out of memory");
-		rc = qweights(d->p[0], 1, (size_t)K, 0, 127, &d->qw[0], &sg, e);
+		rc = qweights(d->p[0], 1, (size_t)K, 0, d->wmax, &d->qw[0], &sg, e);
 		for (int k = 0; !rc && k < K; k++)
-			d->qb[0][k] = sac_dense_sat((int64_t)rhaz(d->p[1][k] / (sg / 4096.0)), 32);
-		if (!rc) rc = mk(sg / 4096.0 / sy, 31, &d->mm[0], d, e);
+			d->qb[0][k] = sat48(rhaz(d->p[1][k] / (sg / 4096.0)));
+		/* |z| <= sqrt(K) in Q12. */
+		double zb = ceil(sqrt((double)K)) * 4096 * (d->wmax + 1);
+		if (!rc) rc = mk(sg / 4096.0 / sy, mbits(zb + bmax(d->qb[0], K)), &d->mm[0], d, e);
 		double eq = rhaz((double)K * K * d->eps / (sa * sa));
 		d->eps_q = eq < 1 ? 1 : eq > 1e12 ? (int64_t)1e12 : (int64_t)eq;
 		return rc;
 	}
 	case SAC_DENSE_SOFTMAX:
-		d->c = (int64_t)rhaz(sa * LOG2E * 16777216.0);
-		if (d->c < 1)
-			d->c = 1;
+		d->cg = expg(sa * LOG2E);
+		d->c = expc(sa * LOG2E, d->cg);
 		return SAC_OK;
 	case SAC_DENSE_SCAN: {
 		const node *dl = b, *B = &g->v[d->in[2]], *C = &g->v[d->in[3]];
@@ -847,8 +884,13 @@ static int quant_node(sac_dense_graph *g, node *d, const sac_dense_qopts *o,
 		d->ae = malloc(sizeof(int64_t) * (size_t)D * N);
 		if (!d->ae)
 			return sac_errf(e, SAC_ERR_NOMEM, "out of memory");
+		double amx = 0;
 		for (int i = 0; i < D * N; i++)
-			d->ae[i] = (int64_t)rhaz(-d->p[0][i] * dl->scale * LOG2E * 16777216.0);
+			amx = fmax(amx, -d->p[0][i] * dl->scale * LOG2E);
+		d->cg = expg(amx);
+		for (int i = 0; i < D * N; i++)
+			d->ae[i] = (int64_t)rhaz(-d->p[0][i] * dl->scale * LOG2E *
+						 ldexp(1.0, 24 + d->cg));
 		rc = mk(dl->scale * B->scale * sa / sh,
 			mbits(vmax(dl->bits) * vmax(B->bits) * vmax(a->bits)), &d->mm[0], d, e);
 		if (!rc) rc = mk(C->scale * sh / sy,
@@ -868,15 +910,17 @@ static int quant_node(sac_dense_graph *g, node *d, const sac_dense_qopts *o,
 		rc = sw ? qweights(d->p[0], K, (size_t)2 * K, pc, d->wmax, &qw, sw, e) :
 			  sac_errf(e, SAC_ERR_NOMEM, "out of memory");
 		d->qw[0] = qw;
-		d->qb[0] = malloc(sizeof(int32_t) * (size_t)K);
+		d->qb[0] = malloc(sizeof(int64_t) * (size_t)K);
 		d->qm[0] = malloc(sizeof(sac_dense_mult) * (size_t)K);
 		d->qm[1] = malloc(sizeof(sac_dense_mult) * (size_t)K);
 		if (!rc && (!d->qb[0] || !d->qm[0] || !d->qm[1]))
 			rc = sac_errf(e, SAC_ERR_NOMEM, "out of memory");
+		for (int r = 0; !rc && r < K; r++)
+			d->qb[0][r] = sat48(rhaz(d->p[1][r] / (sa * sw[r])));
+		double am = (d->wmax + 1) * K * vmax(a->bits > b->bits ? a->bits : b->bits);
+		double bm = rc ? 0 : bmax(d->qb[0], K);
 		for (int r = 0; !rc && r < K; r++) {
-			d->qb[0][r] = sac_dense_sat((int64_t)rhaz(d->p[1][r] / (sa * sw[r])), 32);
-			double am = (d->wmax + 1) * K * vmax(a->bits > b->bits ? a->bits : b->bits);
-			rc = mk(sa * sw[r] / sy, mbits(am + 2147483648.0), &d->qm[0][r], d, e);
+			rc = mk(sa * sw[r] / sy, mbits(am + bm), &d->qm[0][r], d, e);
 			if (!rc) rc = mk(sb * sw[r] / sy, mbits(am), &d->qm[1][r], d, e);
 		}
 		if (!rc) rc = mk(sa / sy, 31, &d->mm[0], d, e);
@@ -888,7 +932,9 @@ static int quant_node(sac_dense_graph *g, node *d, const sac_dense_qopts *o,
 		/* Q, K, V and the context have the node's width. */
 		int ib = d->bits;
 		for (int j = 0; j < 5; j++)
-			d->iscale[j] = sym_scale(d->imax[j], j == 3 || ib == 16 ? 32767 : 127);
+			d->iscale[j] = j == 3 || ib == 16 ?
+				sym_scale(o->headroom * d->imax[j], 32767) :
+				sym_scale(d->imax[j], 127);
 		rc = qlinear(d, 0, d->p[0], d->p[1], E, (size_t)E, sa, a->bits, d->iscale[0], pc, e);
 		if (!rc) rc = qlinear(d, 1, d->p[2], d->p[3], E, (size_t)E, sb, b->bits, d->iscale[1], pc, e);
 		if (!rc) rc = qlinear(d, 2, d->p[4], d->p[5], E, (size_t)E, sb, b->bits, d->iscale[2], pc, e);
@@ -897,17 +943,15 @@ static int quant_node(sac_dense_graph *g, node *d, const sac_dense_qopts *o,
 				 mbits((double)dk * vmax(ib) * vmax(ib)), &d->mm[0], d, e);
 		if (!rc) rc = mk(d->iscale[2] / Q14 / d->iscale[4],
 				 mbits(2.0 * Q14 * vmax(ib)), &d->mm[1], d, e);
-		d->c = (int64_t)rhaz(d->iscale[3] * LOG2E * 16777216.0);
-		if (d->c < 1)
-			d->c = 1;
+		d->cg = expg(d->iscale[3] * LOG2E);
+		d->c = expc(d->iscale[3] * LOG2E, d->cg);
 		return rc;
 	}
 	case SAC_DENSE_GATE:
 		/* The row sum can span far more than 8 bits: no table, the
 		 * sigmoid from the integer exp2 (docs/MCOE.md). */
-		d->c = (int64_t)rhaz(sa * sb * LOG2E * 16777216.0);
-		if (d->c < 1)
-			d->c = 1;
+		d->cg = expg(sa * sb * LOG2E);
+		d->c = expc(sa * sb * LOG2E, d->cg);
 		return SAC_OK;
 	case SAC_DENSE_MIX: {
 		double sq = g->v[d->in[2]].scale;
@@ -927,6 +971,9 @@ int sac_dense_quantize(sac_dense_graph *g, const sac_dense_qopts *o, sac_err *e)
 		sac_dense_qopts_init(&def);
 		o = &def;
 	}
+	if (!(o->headroom >= 1 && o->headroom <= 256))
+		return sac_errf(e, SAC_ERR_RANGE, "int16 headroom %g out of 1..256",
+				o->headroom);
 	if (o->state_bits < 8 || o->state_bits > 28)
 		return sac_errf(e, SAC_ERR_RANGE, "state bits %d out of 8..28",
 				o->state_bits);
@@ -935,6 +982,8 @@ int sac_dense_quantize(sac_dense_graph *g, const sac_dense_qopts *o, sac_err *e)
 		node *d = &g->v[i];
 		node_free_q(d);
 		d->bits = d->obits ? d->obits : sac_dense_op_bits(d->op);
+		if (o->wide_act_from >= 0 && i >= o->wide_act_from && d->bits == 8)
+			d->bits = 16;
 		switch (d->op) {
 		case SAC_DENSE_SOFTMAX: case SAC_DENSE_GATE: case SAC_DENSE_TOPK:
 			d->scale = 1.0 / Q14;
@@ -948,7 +997,7 @@ int sac_dense_quantize(sac_dense_graph *g, const sac_dense_qopts *o, sac_err *e)
 		default:
 			/* int16 has bits to spare: twice the calibrated range,
 			 * so inputs beyond the calibration set do not clip. */
-			d->scale = d->bits == 16 ? sym_scale(2 * d->amax, 32767) :
+			d->scale = d->bits == 16 ? sym_scale(o->headroom * d->amax, 32767) :
 				   sym_scale(d->amax, 127);
 		}
 	}
@@ -985,7 +1034,7 @@ int sac_dense_quantize(sac_dense_graph *g, const sac_dense_qopts *o, sac_err *e)
 /* ---- the integer reference ---------------------------------------------------- */
 
 static void qlin(const int32_t *x, int T, int K, const int16_t *w,
-		 const int32_t *b, const sac_dense_mult *m, int N, int bits,
+		 const int64_t *b, const sac_dense_mult *m, int N, int bits,
 		 int32_t *y)
 {
 	for (int t = 0; t < T; t++)
@@ -1019,7 +1068,7 @@ static int q_mha(const node *d, const int32_t *qs, int Tq, const int32_t *kv,
 					acc += (int64_t)Q[(size_t)i * E + c] * K[(size_t)j * E + c];
 				s[j] = sac_dense_sat(sac_dense_rq(acc, d->mm[0]), 16);
 			}
-			sac_dense_softmax_row(s, Tk, d->c, p);
+			sac_dense_softmax_rowg(s, Tk, d->c, d->cg, p);
 			for (int c = hh * dk; c < (hh + 1) * dk; c++) {
 				int64_t acc = 0;
 				for (int j = 0; j < Tk; j++)
@@ -1047,7 +1096,8 @@ static int q_scan(const node *d, const int32_t *x, const int32_t *dl,
 			for (int n = 0; n < N; n++) {
 				int32_t *hv = &h[(size_t)c * N + n];
 				/* delta >= 0 (softplus) and ae >= 0 (A < 0): u >= 0. */
-				int64_t u = (int64_t)(dv > 0 ? dv : 0) * d->ae[(size_t)c * N + n];
+				int64_t u = sac_dense_rshift((int64_t)(dv > 0 ? dv : 0) *
+							     d->ae[(size_t)c * N + n], d->cg);
 				uint32_t ab = sac_dense_exp2neg(u); /* A_bar, Q30 */
 				int64_t dec = sac_dense_rshift((int64_t)ab * *hv, 30);
 				int64_t inc = sac_dense_rq((int64_t)dv * B[(size_t)t * N + n] * xv,
@@ -1090,6 +1140,171 @@ static void q_layernorm(const node *d, const int32_t *x, int T, int K,
 	}
 }
 
+/* Node i of the integer reference: its inputs are src[input index], its
+ * output y; qin and *nin feed the input nodes, sel and *nsel hold the
+ * last topk's choice. */
+static int qnode(const sac_dense_graph *g, int i, int32_t *const *src,
+		 int32_t *y, const int32_t *const *qin, int *nin, int *sel,
+		 int *nsel, sac_err *e)
+{
+	const node *d = &g->v[i];
+	const node *a = d->nin ? &g->v[d->in[0]] : NULL;
+	const int32_t *A = d->nin ? src[d->in[0]] : NULL;
+	const int32_t *B = d->nin > 1 ? src[d->in[1]] : NULL;
+	int T = a ? a->rows : d->rows, K = a ? a->cols : d->cols;
+	size_t cnt = (size_t)d->rows * d->cols;
+	switch (d->op) {
+	case SAC_DENSE_INPUT:
+		for (size_t k = 0; k < cnt; k++)
+			y[k] = sac_dense_sat(qin[*nin][k], d->bits);
+		(*nin)++;
+		break;
+	case SAC_DENSE_LINEAR:
+		qlin(A, T, K, d->qw[0], d->qb[0], d->qm[0], d->n, d->bits, y);
+		break;
+	case SAC_DENSE_CONV1D: {
+		int pad = (d->kernel - 1) / 2;
+		for (int t = 0; t < T; t++)
+			for (int o = 0; o < d->n; o++) {
+				int64_t acc = d->qb[0][o];
+				for (int j = 0; j < d->kernel; j++) {
+					int tt = t - pad + j;
+					if (tt < 0 || tt >= T)
+						continue;
+					for (int k = 0; k < K; k++)
+						acc += (int32_t)d->qw[0][((size_t)o * K + k) * d->kernel + j] *
+						       A[(size_t)tt * K + k];
+				}
+				y[(size_t)t * d->n + o] = sac_dense_sat(sac_dense_rq(acc, d->qm[0][o]), d->bits);
+			}
+		break;
+	}
+	case SAC_DENSE_DWCONV1D:
+	case SAC_DENSE_DWCONV1D_CAUSAL: {
+		int causal = d->op == SAC_DENSE_DWCONV1D_CAUSAL;
+		int off = causal ? d->kernel - 1 : (d->kernel - 1) / 2;
+		for (int t = 0; t < T; t++)
+			for (int c = 0; c < K; c++) {
+				int64_t acc = d->qb[0][c];
+				for (int j = 0; j < d->kernel; j++) {
+					int tt = causal && d->reverse ? t + off - j : t - off + j;
+					if (tt >= 0 && tt < T)
+						acc += (int32_t)d->qw[0][(size_t)c * d->kernel + j] *
+						       A[(size_t)tt * K + c];
+				}
+				y[(size_t)t * K + c] = sac_dense_sat(sac_dense_rq(acc, d->qm[0][c]), d->bits);
+			}
+		break;
+	}
+	case SAC_DENSE_ADD:
+		for (size_t k = 0; k < cnt; k++)
+			y[k] = sac_dense_sat(sac_dense_rq(A[k], d->mm[0]) +
+					     sac_dense_rq(B[k], d->mm[1]), d->bits);
+		break;
+	case SAC_DENSE_MUL:
+		for (size_t k = 0; k < cnt; k++)
+			y[k] = sac_dense_sat(sac_dense_rq((int64_t)A[k] * B[k], d->mm[0]), d->bits);
+		break;
+	case SAC_DENSE_SOFTPLUS: case SAC_DENSE_EXP: case SAC_DENSE_SIGMOID:
+	case SAC_DENSE_SILU: case SAC_DENSE_GELU:
+		if (a->bits == 16)
+			for (size_t k = 0; k < cnt; k++)
+				y[k] = sac_dense_lutw(d->lut, &d->win, A[k]);
+		else
+			for (size_t k = 0; k < cnt; k++)
+				y[k] = d->lut[sac_dense_sat(A[k], 8) + 128];
+		break;
+	case SAC_DENSE_LAYERNORM:
+		q_layernorm(d, A, T, K, y);
+		break;
+	case SAC_DENSE_SOFTMAX:
+		for (int t = 0; t < T; t++)
+			sac_dense_softmax_rowg(A + (size_t)t * K, K, d->c, d->cg,
+					       y + (size_t)t * K);
+		break;
+	case SAC_DENSE_SCAN:
+		return q_scan(d, A, B, src[d->in[2]], src[d->in[3]], y, T, K,
+			    g->v[d->in[2]].cols, e);
+		break;
+	case SAC_DENSE_MJOS:
+		for (int t = 0; t < T; t++)
+			for (int o = 0; o < K; o++) {
+				const int16_t *w = d->qw[0] + (size_t)o * 2 * K;
+				int64_t aa = d->qb[0][o], bb = 0;
+				for (int k = 0; k < K; k++) {
+					aa += (int32_t)w[k] * A[(size_t)t * K + k];
+					bb += (int32_t)w[K + k] * B[(size_t)t * K + k];
+				}
+				y[(size_t)t * K + o] = sac_dense_sat(
+					sac_dense_rq(aa, d->qm[0][o]) +
+					sac_dense_rq(bb, d->qm[1][o]) +
+					sac_dense_rq(A[(size_t)t * K + o], d->mm[0]), d->bits);
+			}
+		break;
+	case SAC_DENSE_MHA:
+		return q_mha(d, A, T, B, g->v[d->in[1]].rows, y, e);
+		break;
+	case SAC_DENSE_GATE:
+		for (int t = 0; t < T; t++) {
+			int64_t s = 0;
+			for (int k = 0; k < K; k++)
+				s += (int64_t)A[(size_t)t * K + k] * B[(size_t)t * K + k];
+			y[t] = sac_dense_sigmoid_q14g(s, d->c, d->cg);
+		}
+		break;
+	case SAC_DENSE_MIX: {
+		const int32_t *Q = src[d->in[2]];
+		int F = d->cols;
+		for (int t = 0; t < d->rows; t++)
+			for (int k = 0; k < F; k++)
+				y[(size_t)t * F + k] = sac_dense_sat(
+					sac_dense_rq((int64_t)A[t] * B[(size_t)t * F + k], d->mm[0]) +
+					sac_dense_rq((int64_t)(Q14 - A[t]) * Q[(size_t)t * F + k],
+						     d->mm[1]), d->bits);
+		break;
+	}
+	case SAC_DENSE_TOPK: {
+		int idx[SAC_DENSE_MAX_IN];
+		int64_t s = 0, acc = 0;
+		sac_dense_topk_i(A, K, d->n, idx);
+		for (int j = 0; j < d->n; j++)
+			s += A[idx[j]];
+		/* Renormalise to Q14 by rounded division; the last weight
+		 * takes the remainder so that the weights sum to 2^14. */
+		for (int j = 0; j < d->n; j++) {
+			y[j] = idx[j];
+			int64_t w = j == d->n - 1 ? Q14 - acc :
+				    s > 0 ? (2 * (int64_t)A[idx[j]] * Q14 + s) / (2 * s) :
+					    Q14 / d->n;
+			y[d->n + j] = (int32_t)w;
+			acc += w;
+			sel[j] = idx[j];
+		}
+		*nsel = d->n;
+		break;
+	}
+	case SAC_DENSE_MOE_SUM: {
+		int k = a->cols / 2;
+		for (size_t c = 0; c < cnt; c++) {
+			int64_t acc = 0;
+			for (int j = 0; j < k; j++) {
+				int ex = A[j];
+				if (ex >= 0 && ex < d->nin - 1)
+					acc += (int64_t)A[k + j] * src[d->in[1 + ex]][c];
+			}
+			y[c] = sac_dense_sat(acc, 32);
+		}
+		break;
+	}
+	case SAC_DENSE_RESHAPE:
+		memcpy(y, A, cnt * sizeof(int32_t));
+		break;
+	case SAC_DENSE_OP_COUNT:
+		break;
+	}
+	return SAC_OK;
+}
+
 int sac_dense_forward_intq(const sac_dense_graph *g, sac_dense_exec *x,
 			   const int32_t *const *qin, sac_err *e)
 {
@@ -1099,166 +1314,57 @@ int sac_dense_forward_intq(const sac_dense_graph *g, sac_dense_exec *x,
 		return sac_errf(e, SAC_ERR_USAGE, "execution made for another graph");
 	int sel[SAC_DENSE_MAX_IN], nsel = 0, nin = 0, rc = SAC_OK;
 	for (int i = 0; i < g->n && !rc; i++) {
-		const node *d = &g->v[i];
 		x->ran[i] = 0;
-		if (skipped(d, sel, nsel, 0))
+		if (skipped(&g->v[i], sel, nsel, 0))
 			continue;
 		x->ran[i] = 1;
-		int32_t *y = x->q[i];
-		const node *a = d->nin ? &g->v[d->in[0]] : NULL;
-		const int32_t *A = d->nin ? x->q[d->in[0]] : NULL;
-		const int32_t *B = d->nin > 1 ? x->q[d->in[1]] : NULL;
-		int T = a ? a->rows : d->rows, K = a ? a->cols : d->cols;
+		rc = qnode(g, i, x->q, x->q[i], qin, &nin, sel, &nsel, e);
+	}
+	return rc;
+}
+
+int sac_dense_forward_int_local(const sac_dense_graph *g, sac_dense_exec *x,
+				const sac_dense_exec *xf, sac_err *e)
+{
+	if (!g->quantized)
+		return sac_errf(e, SAC_ERR_STATE, "dense graph not quantised");
+	if (x->n != g->n || xf->n != g->n)
+		return sac_errf(e, SAC_ERR_USAGE, "execution made for another graph");
+	int32_t **src = calloc((size_t)g->n + 1, sizeof *src);
+	if (!src)
+		return sac_errf(e, SAC_ERR_NOMEM, "out of memory");
+	int rc = SAC_OK, sel[SAC_DENSE_MAX_IN], nsel = 0, nin = 0;
+	/* The float outputs at each node's scale and width (a topk: its
+	 * indices, and its weights in Q14). */
+	for (int i = 0; i < g->n && !rc; i++) {
+		const node *d = &g->v[i];
 		size_t cnt = (size_t)d->rows * d->cols;
-		switch (d->op) {
-		case SAC_DENSE_INPUT:
-			for (size_t k = 0; k < cnt; k++)
-				y[k] = sac_dense_sat(qin[nin][k], d->bits);
-			nin++;
-			break;
-		case SAC_DENSE_LINEAR:
-			qlin(A, T, K, d->qw[0], d->qb[0], d->qm[0], d->n, d->bits, y);
-			break;
-		case SAC_DENSE_CONV1D: {
-			int pad = (d->kernel - 1) / 2;
-			for (int t = 0; t < T; t++)
-				for (int o = 0; o < d->n; o++) {
-					int64_t acc = d->qb[0][o];
-					for (int j = 0; j < d->kernel; j++) {
-						int tt = t - pad + j;
-						if (tt < 0 || tt >= T)
-							continue;
-						for (int k = 0; k < K; k++)
-							acc += (int32_t)d->qw[0][((size_t)o * K + k) * d->kernel + j] *
-							       A[(size_t)tt * K + k];
-					}
-					y[(size_t)t * d->n + o] = sac_dense_sat(sac_dense_rq(acc, d->qm[0][o]), d->bits);
-				}
+		src[i] = malloc(cnt * sizeof(int32_t));
+		if (!src[i]) {
+			rc = sac_errf(e, SAC_ERR_NOMEM, "out of memory");
 			break;
 		}
-		case SAC_DENSE_DWCONV1D:
-		case SAC_DENSE_DWCONV1D_CAUSAL: {
-			int causal = d->op == SAC_DENSE_DWCONV1D_CAUSAL;
-			int off = causal ? d->kernel - 1 : (d->kernel - 1) / 2;
-			for (int t = 0; t < T; t++)
-				for (int c = 0; c < K; c++) {
-					int64_t acc = d->qb[0][c];
-					for (int j = 0; j < d->kernel; j++) {
-						int tt = causal && d->reverse ? t + off - j : t - off + j;
-						if (tt >= 0 && tt < T)
-							acc += (int32_t)d->qw[0][(size_t)c * d->kernel + j] *
-							       A[(size_t)tt * K + c];
-					}
-					y[(size_t)t * K + c] = sac_dense_sat(sac_dense_rq(acc, d->qm[0][c]), d->bits);
-				}
-			break;
-		}
-		case SAC_DENSE_ADD:
-			for (size_t k = 0; k < cnt; k++)
-				y[k] = sac_dense_sat(sac_dense_rq(A[k], d->mm[0]) +
-						     sac_dense_rq(B[k], d->mm[1]), d->bits);
-			break;
-		case SAC_DENSE_MUL:
-			for (size_t k = 0; k < cnt; k++)
-				y[k] = sac_dense_sat(sac_dense_rq((int64_t)A[k] * B[k], d->mm[0]), d->bits);
-			break;
-		case SAC_DENSE_SOFTPLUS: case SAC_DENSE_EXP: case SAC_DENSE_SIGMOID:
-		case SAC_DENSE_SILU: case SAC_DENSE_GELU:
-			if (a->bits == 16)
-				for (size_t k = 0; k < cnt; k++)
-					y[k] = sac_dense_lut16(d->lut, A[k]);
+		for (size_t k = 0; k < cnt; k++) {
+			double v = xf->f[i][k];
+			if (d->op == SAC_DENSE_TOPK)
+				v = (int)k < d->cols / 2 ? v : rhaz(v * Q14);
 			else
-				for (size_t k = 0; k < cnt; k++)
-					y[k] = d->lut[sac_dense_sat(A[k], 8) + 128];
-			break;
-		case SAC_DENSE_LAYERNORM:
-			q_layernorm(d, A, T, K, y);
-			break;
-		case SAC_DENSE_SOFTMAX:
-			for (int t = 0; t < T; t++)
-				sac_dense_softmax_row(A + (size_t)t * K, K, d->c, y + (size_t)t * K);
-			break;
-		case SAC_DENSE_SCAN:
-			rc = q_scan(d, A, B, x->q[d->in[2]], x->q[d->in[3]], y, T, K,
-				    g->v[d->in[2]].cols, e);
-			break;
-		case SAC_DENSE_MJOS:
-			for (int t = 0; t < T; t++)
-				for (int o = 0; o < K; o++) {
-					const int16_t *w = d->qw[0] + (size_t)o * 2 * K;
-					int64_t aa = d->qb[0][o], bb = 0;
-					for (int k = 0; k < K; k++) {
-						aa += (int32_t)w[k] * A[(size_t)t * K + k];
-						bb += (int32_t)w[K + k] * B[(size_t)t * K + k];
-					}
-					y[(size_t)t * K + o] = sac_dense_sat(
-						sac_dense_rq(aa, d->qm[0][o]) +
-						sac_dense_rq(bb, d->qm[1][o]) +
-						sac_dense_rq(A[(size_t)t * K + o], d->mm[0]), d->bits);
-				}
-			break;
-		case SAC_DENSE_MHA:
-			rc = q_mha(d, A, T, B, g->v[d->in[1]].rows, y, e);
-			break;
-		case SAC_DENSE_GATE:
-			for (int t = 0; t < T; t++) {
-				int64_t s = 0;
-				for (int k = 0; k < K; k++)
-					s += (int64_t)A[(size_t)t * K + k] * B[(size_t)t * K + k];
-				y[t] = sac_dense_sigmoid_q14(s, d->c);
-			}
-			break;
-		case SAC_DENSE_MIX: {
-			const int32_t *Q = x->q[d->in[2]];
-			int F = d->cols;
-			for (int t = 0; t < d->rows; t++)
-				for (int k = 0; k < F; k++)
-					y[(size_t)t * F + k] = sac_dense_sat(
-						sac_dense_rq((int64_t)A[t] * B[(size_t)t * F + k], d->mm[0]) +
-						sac_dense_rq((int64_t)(Q14 - A[t]) * Q[(size_t)t * F + k],
-							     d->mm[1]), d->bits);
-			break;
-		}
-		case SAC_DENSE_TOPK: {
-			int idx[SAC_DENSE_MAX_IN];
-			int64_t s = 0, acc = 0;
-			sac_dense_topk_i(A, K, d->n, idx);
-			for (int j = 0; j < d->n; j++)
-				s += A[idx[j]];
-			/* Renormalise to Q14 by rounded division; the last weight
-			 * takes the remainder so that the weights sum to 2^14. */
-			for (int j = 0; j < d->n; j++) {
-				y[j] = idx[j];
-				int64_t w = j == d->n - 1 ? Q14 - acc :
-					    s > 0 ? (2 * (int64_t)A[idx[j]] * Q14 + s) / (2 * s) :
-						    Q14 / d->n;
-				y[d->n + j] = (int32_t)w;
-				acc += w;
-				sel[j] = idx[j];
-			}
-			nsel = d->n;
-			break;
-		}
-		case SAC_DENSE_MOE_SUM: {
-			int k = a->cols / 2;
-			for (size_t c = 0; c < cnt; c++) {
-				int64_t acc = 0;
-				for (int j = 0; j < k; j++) {
-					int ex = A[j];
-					if (ex >= 0 && ex < d->nin - 1)
-						acc += (int64_t)A[k + j] * x->q[d->in[1 + ex]][c];
-				}
-				y[c] = sac_dense_sat(acc, 32);
-			}
-			break;
-		}
-		case SAC_DENSE_RESHAPE:
-			memcpy(y, A, cnt * sizeof(int32_t));
-			break;
-		case SAC_DENSE_OP_COUNT:
-			break;
+				v = rhaz(v / d->scale);
+			v = fmax(fmin(v, 2147483647.0), -2147483648.0);
+			src[i][k] = sac_dense_sat((int64_t)v, d->bits);
 		}
 	}
+	for (int i = 0; i < g->n && !rc; i++) {
+		x->ran[i] = xf->ran[i];
+		if (!x->ran[i])
+			continue;
+		const int32_t *qin[1] = {src[i]};
+		nin = 0;
+		rc = qnode(g, i, src, x->q[i], qin, &nin, sel, &nsel, e);
+	}
+	for (int i = 0; i < g->n; i++)
+		free(src[i]);
+	free(src);
 	return rc;
 }
 
@@ -1333,6 +1439,8 @@ int sac_dense_node_qview(const sac_dense_graph *g, int i, sac_dense_qview *v,
 	v->c = d->c;
 	v->eps_q = d->eps_q;
 	v->ae = d->ae;
+	v->cg = d->cg;
+	v->win = &d->win;
 	v->node = d;
 	return SAC_OK;
 }

@@ -191,13 +191,18 @@ uint32_t sac_dense_isqrt(uint64_t v)
 
 int32_t sac_dense_sigmoid_q14(int64_t z, int64_t c)
 {
+	return sac_dense_sigmoid_q14g(z, c, 0);
+}
+
+int32_t sac_dense_sigmoid_q14g(int64_t z, int64_t c, int g)
+{
 	/* sigmoid(|z| s) = 1 / (1 + 2^(-|z| c / 2^24)); e in Q30, one
 	 * rounded division; negative z by symmetry, so sigmoid(-z) =
 	 * 2^14 - sigmoid(z) holds exactly. */
 	uint64_t a = z < 0 ? (uint64_t)0 - (uint64_t)z : (uint64_t)z;
 	int64_t u = a > (uint64_t)(INT64_MAX / 2) / (uint64_t)c ? INT64_MAX / 2 :
 		    (int64_t)(a * (uint64_t)c);
-	uint64_t e = sac_dense_exp2neg(u);
+	uint64_t e = sac_dense_exp2neg(sac_dense_rshift(u, g));
 	uint64_t den = ((uint64_t)1 << 30) + e;
 	int32_t p = (int32_t)((((uint64_t)1 << 44) + den / 2) / den);
 	return z < 0 ? 16384 - p : p;
@@ -255,9 +260,71 @@ int32_t sac_dense_lut16(const int32_t t[257], int32_t x)
 	return t[i] + (int32_t)sac_dense_rshift((int64_t)(t[i + 1] - t[i]) * f, 8);
 }
 
+/* |f(x) - its left (0) or right asymptote|; right: x for softplus,
+ * SiLU and GELU, 1 for sigmoid, none for exp (-1). */
+static double off_asym(sac_dense_fn f, double x, int right)
+{
+	double v = sac_dense_fn_eval(f, x);
+	if (!right)
+		return fabs(v);
+	switch (f) {
+	case SAC_DENSE_FN_SIGMOID: return fabs(v - 1);
+	case SAC_DENSE_FN_EXP: return -1;
+	default: return fabs(v - x);
+	}
+}
+
+void sac_dense_lutw_build(sac_dense_fn f, double s_in, double s_out, int bits,
+			  int32_t t[257], sac_dense_win *w)
+{
+	double hi = ldexp(1.0, bits - 1) - 1, lo = -hi - 1, tol = s_out / 4;
+	int32_t xl = -32768, xh = 32767;
+	/* The window: from the first input where f leaves its left asymptote
+	 * to the last where it has not reached its right one. */
+	while (xl < 32767 && off_asym(f, xl * s_in, 0) < tol)
+		xl++;
+	if (f != SAC_DENSE_FN_EXP)
+		while (xh > xl && off_asym(f, xh * s_in, 1) < tol)
+			xh--;
+	int k = 0;
+	while (k < 8 && ((int64_t)256 << k) < (int64_t)xh - xl + 1)
+		k++;
+	w->x0 = k == 8 ? -32768 : xl;
+	w->k = k;
+	w->bits = bits;
+	w->up.m = 0;
+	w->up.sh = 0;
+	for (int i = 0; i <= 256; i++) {
+		double v = rhaz(sac_dense_fn_eval(f, ((double)w->x0 + ldexp(i, k)) * s_in) / s_out);
+		t[i] = (int32_t)(v > hi ? hi : v < lo ? lo : v);
+	}
+	if (f != SAC_DENSE_FN_SIGMOID && f != SAC_DENSE_FN_EXP) {
+		sac_err e;
+		if (sac_dense_mult_make(s_in / s_out, 31, &w->up, &e))
+			w->up.m = 0; /* s_in / s_out >= 2^31: no caller does that */
+	}
+}
+
+int32_t sac_dense_lutw(const int32_t t[257], const sac_dense_win *w, int32_t x)
+{
+	int64_t u = (int64_t)x - w->x0, end = (int64_t)256 << w->k;
+	if (u <= 0)
+		return t[0];
+	if (u >= end)
+		return sac_dense_sat(t[256] + sac_dense_rq(u - end, w->up), w->bits);
+	int32_t i = (int32_t)(u >> w->k), f = (int32_t)(u & ((1 << w->k) - 1));
+	return t[i] + (int32_t)sac_dense_rshift((int64_t)(t[i + 1] - t[i]) * f, w->k);
+}
+
 /* ---- softmax and top-k ------------------------------------------------- */
 
 void sac_dense_softmax_row(const int32_t *x, int n, int64_t c, int32_t *p)
+{
+	sac_dense_softmax_rowg(x, n, c, 0, p);
+}
+
+void sac_dense_softmax_rowg(const int32_t *x, int n, int64_t c, int g,
+			    int32_t *p)
 {
 	int32_t m = x[0];
 	for (int i = 1; i < n; i++)
@@ -267,7 +334,7 @@ void sac_dense_softmax_row(const int32_t *x, int n, int64_t c, int32_t *p)
 	 * the sum is at least 2^15 and the reciprocal fits 31 bits. */
 	int64_t sum = 0;
 	for (int i = 0; i < n; i++) {
-		int64_t u = (int64_t)(m - x[i]) * c;
+		int64_t u = sac_dense_rshift((int64_t)(m - x[i]) * c, g);
 		p[i] = (int32_t)sac_dense_rshift(sac_dense_exp2neg(u), 15);
 		sum += p[i];
 	}
@@ -314,11 +381,12 @@ void sac_dense_topk_f(const double *p, int n, int k, int *idx)
  * reference (graph.c) and the dense unit model (dunit.c) both call them, so
  * the simulator cannot drift from the reference. */
 
-int32_t sac_dense_scan_state(int32_t h, int32_t dv, int64_t ae, int32_t b,
-			     int32_t xv, sac_dense_mult m0)
+int32_t sac_dense_scan_state(int32_t h, int32_t dv, int64_t ae, int cg,
+			     int32_t b, int32_t xv, sac_dense_mult m0)
 {
-	/* delta >= 0 (softplus) and ae >= 0 (A < 0): u >= 0. */
-	int64_t u = (int64_t)(dv > 0 ? dv : 0) * ae;
+	/* delta >= 0 (softplus) and ae >= 0 (A < 0): u >= 0; ae carries cg
+	 * extra fraction bits. */
+	int64_t u = sac_dense_rshift((int64_t)(dv > 0 ? dv : 0) * ae, cg);
 	uint32_t ab = sac_dense_exp2neg(u); /* A_bar, Q30 */
 	int64_t dec = sac_dense_rshift((int64_t)ab * h, 30);
 	int64_t inc = sac_dense_rq((int64_t)dv * b * xv, m0);

@@ -165,6 +165,75 @@ START_TEST(test_lut_monotone)
 }
 END_TEST
 
+/* The windowed table of int16 inputs (docs/MCOE.md "Lookup tables"). */
+START_TEST(test_lutw)
+{
+	int32_t t[257];
+	sac_dense_win w;
+	/* GELU with one input step = one output step = 1/256: the window
+	 * spans -3.45 .. 3.45 (where GELU is within 1/1024 of 0 and of
+	 * x), 1765 steps, so knots every 8 steps; outside it GELU is 0 and
+	 * x, exactly. */
+	sac_dense_lutw_build(SAC_DENSE_FN_GELU, 1.0 / 256, 1.0 / 256, 16, t, &w);
+	ck_assert_int_eq(w.k, 3);
+	ck_assert_int_eq(w.x0, -882);
+	ck_assert_int_eq(t[0], 0);
+	ck_assert_int_eq(t[256], w.x0 + 2048);
+	ck_assert_int_eq(sac_dense_lutw(t, &w, -30000), 0);
+	ck_assert_int_eq(sac_dense_lutw(t, &w, 0), 0);
+	ck_assert_int_eq(sac_dense_lutw(t, &w, 20000), 20000);
+	ck_assert_int_eq(sac_dense_lutw(t, &w, 32767), 32767);
+	for (int i = 0; i < 256; i++)
+		ck_assert_int_eq(sac_dense_lutw(t, &w, w.x0 + i * 8), t[i]);
+	/* Between knots: t[i] + rshift((t[i+1] - t[i]) f, 3). */
+	int32_t x = w.x0 + 100 * 8 + 3;
+	ck_assert_int_eq(sac_dense_lutw(t, &w, x),
+			 t[100] + sac_dense_rshift((int64_t)(t[101] - t[100]) * 3, 3));
+	/* Sigmoid in Q14: constant 2^14 above the window, 0 below. */
+	sac_dense_lutw_build(SAC_DENSE_FN_SIGMOID, 1.0 / 256, 1.0 / 16384, 16, t, &w);
+	ck_assert_int_eq(sac_dense_lutw(t, &w, 32767), 16384);
+	ck_assert_int_eq(sac_dense_lutw(t, &w, -32768), 0);
+	ck_assert_int_eq(sac_dense_lutw(t, &w, 0), 8192);
+	/* Monotone where the function is, at scales with and without a
+	 * window narrower than the range. */
+	const sac_dense_fn mono[3] = {SAC_DENSE_FN_SOFTPLUS, SAC_DENSE_FN_EXP,
+				      SAC_DENSE_FN_SIGMOID};
+	const double sin[4] = {1e-4, 1e-3, 0.01, 0.05};
+	for (int f = 0; f < 3; f++)
+		for (int s = 0; s < 4; s++) {
+			double smax = sac_dense_fn_eval(mono[f], 32767 * sin[s]);
+			if (!isfinite(smax) || smax > 1e30)
+				continue;
+			sac_dense_lutw_build(mono[f], sin[s], smax / 32767, 16, t, &w);
+			int32_t prev = INT32_MIN;
+			for (int32_t v = -32768; v < 32768; v += 7) {
+				int32_t y = sac_dense_lutw(t, &w, v);
+				ck_assert_int_ge(y, prev);
+				prev = y;
+			}
+		}
+}
+END_TEST
+
+/* Extra fraction bits of the exponent coefficient: c 2^g with g gives
+ * the bits of c with g = 0. */
+START_TEST(test_exp_fraction_bits)
+{
+	int32_t y[3] = {0, -1000, 7}, p0[3], p1[3];
+	sac_dense_softmax_row(y, 3, 1 << 20, p0);
+	sac_dense_softmax_rowg(y, 3, (int64_t)1 << 26, 6, p1);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(p0[i], p1[i]);
+	ck_assert_int_eq(sac_dense_sigmoid_q14g(12345, (int64_t)1000 << 5, 5),
+			 sac_dense_sigmoid_q14(12345, 1000));
+	ck_assert_int_eq(sac_dense_sigmoid_q14g(-12345, (int64_t)1000 << 5, 5),
+			 sac_dense_sigmoid_q14(-12345, 1000));
+	/* The rounding of the shifted exponent: rshift(1 * 3, 1) = 2, so
+	 * c = 3, g = 1 is exponent 2 / 2^24, not 1.5. */
+	ck_assert_int_eq(sac_dense_sigmoid_q14g(1, 3, 1), sac_dense_sigmoid_q14(1, 2));
+}
+END_TEST
+
 START_TEST(test_softmax_topk)
 {
 	int32_t x[4] = {5, 5, 5, 5}, p[4];
@@ -531,6 +600,52 @@ START_TEST(test_head_small)
 	 * bound; the measurement at full size is in docs/RESULTS.md. */
 	ck_assert_msg(agree >= 4, "argmax agreement %d/6", agree);
 	ck_assert_msg(cs / o.nsample > 0.85, "mean logit cosine %.4f", cs / o.nsample);
+	/* int16 weights (int64 biases) and activations everywhere: closer
+	 * to the float head, and each node alone (its kernel on quantised
+	 * float inputs) within 0.5% of its float output. */
+	sac_dense_qopts qo;
+	sac_dense_qopts_init(&qo);
+	qo.wide_from = 0;
+	qo.wide_act_from = 0;
+	ck_assert_msg(sac_dense_quantize(g, &qo, &e) == 0, "%s", e.msg);
+	int agree16 = 0;
+	double cs16 = 0;
+	for (int i = 0; i < o.nsample; i++) {
+		sac_zoo_mcoe_input(D->tokens, D->d_model, o.seed, i, 0, buf);
+		for (size_t k = 0; k < per; k++)
+			in[k] = buf[k];
+		ck_assert_int_eq(sac_dense_forward_float(g, &xf, pin, 0, &e), 0);
+		ck_assert_int_eq(sac_dense_forward_int(g, &xi, pin, &e), 0);
+		ck_assert_int_eq(sac_dense_forward_int_local(g, &xj, &xf, &e), 0);
+		for (int n = 0; n < sac_dense_count(g); n++) {
+			int r, c;
+			sac_dense_node_shape(g, n, &r, &c);
+			if (!xf.ran[n] || sac_dense_node_op(g, n) == SAC_DENSE_TOPK)
+				continue;
+			double sc = sac_dense_node_scale(g, n), mf = 0, md = 0;
+			for (size_t k = 0; k < (size_t)r * c; k++) {
+				mf = fmax(mf, fabs(xf.f[n][k]));
+				md = fmax(md, fabs(xf.f[n][k] - xj.q[n][k] * sc));
+			}
+			ck_assert_msg(md <= 0.005 * mf + 1e-12, "node %s alone: %g of %g",
+				      sac_dense_name(g, n), md, mf);
+		}
+		double s = sac_dense_node_scale(g, last), dot = 0, a2 = 0, b2 = 0;
+		int af = 0, ai = 0;
+		for (int c = 0; c < D->classes; c++) {
+			double a = xf.f[last][c], b = xi.q[last][c] * s;
+			dot += a * b;
+			a2 += a * a;
+			b2 += b * b;
+			if (a > xf.f[last][af]) af = c;
+			if (xi.q[last][c] > xi.q[last][ai]) ai = c;
+		}
+		cs16 += dot / sqrt(a2 * b2);
+		agree16 += af == ai;
+	}
+	ck_assert_msg(agree16 >= agree && cs16 / o.nsample > 0.99,
+		      "int16: argmax %d/6 (int8 %d), cosine %.4f", agree16, agree,
+		      cs16 / o.nsample);
 	sac_dense_exec_free(&xf);
 	sac_dense_exec_free(&xi);
 	sac_dense_exec_free(&xj);
@@ -562,6 +677,8 @@ static Suite *suite(void)
 	tcase_add_test(t, test_exp2_isqrt_sigmoid);
 	tcase_add_test(t, test_lut_monotone);
 	tcase_add_test(t, test_softmax_topk);
+	tcase_add_test(t, test_lutw);
+	tcase_add_test(t, test_exp_fraction_bits);
 	tcase_add_test(t, test_op_table);
 	suite_add_tcase(s, t);
 	t = tcase_create("operators");

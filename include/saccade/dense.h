@@ -118,6 +118,9 @@ uint32_t sac_dense_exp2neg(int64_t u);
 /* sigmoid(z s) in Q14 for an integer z, with c = round(s log2(e) 2^24):
  * 2^44 / (2^30 + exp2neg(|z| c)) rounded, mirrored for z < 0. */
 int32_t sac_dense_sigmoid_q14(int64_t z, int64_t c);
+/* The same with g more fraction bits in c = round(s log2(e) 2^(24+g)):
+ * the exponent is rshift(|z| c, g) (sigmoid_q14 is g = 0). */
+int32_t sac_dense_sigmoid_q14g(int64_t z, int64_t c, int g);
 /* floor(sqrt(v)), bit by bit. */
 uint32_t sac_dense_isqrt(uint64_t v);
 
@@ -139,9 +142,32 @@ void sac_dense_lut16_build(sac_dense_fn f, double s_in, double s_out,
  * i = (x + 32768) >> 8, on the low 8 bits, rounded half away from zero. */
 int32_t sac_dense_lut16(const int32_t t[257], int32_t x);
 
+/* Windowed table for int16 inputs (docs/MCOE.md "Lookup tables"): 257
+ * knots t[i] = sat(round(f((x0 + i 2^k) s_in) / s_out)) span only the
+ * inputs where f differs from its asymptotes by a quarter of an output
+ * step or more; below the window the output is t[0], above it
+ * t[256] + rq(x - x0 - 256 2^k, up) (up = s_in / s_out where f tends to
+ * x: softplus, SiLU, GELU; 0 where it tends to a constant: sigmoid).
+ * exp's window reaches the top of the range. */
+typedef struct sac_dense_win {
+	int32_t x0;        /* input at the first knot */
+	int k;             /* knots every 2^k input steps, 0..8 */
+	sac_dense_mult up; /* slope above the window */
+	int bits;          /* output width */
+} sac_dense_win;
+void sac_dense_lutw_build(sac_dense_fn f, double s_in, double s_out, int bits,
+			  int32_t t[257], sac_dense_win *w);
+/* Inside the window: t[i] + rshift((t[i+1] - t[i]) f, k) with
+ * i = (x - x0) >> k and f its low k bits. */
+int32_t sac_dense_lutw(const int32_t t[257], const sac_dense_win *w, int32_t x);
+
 /* Integer softmax of one row (n values, scale s folded into c =
  * round(s log2(e) 2^24)) into Q14 probabilities. */
 void sac_dense_softmax_row(const int32_t *x, int n, int64_t c, int32_t *p);
+/* The same with c = round(s log2(e) 2^(24+g)): the exponent of element i
+ * is rshift((max - x_i) c, g) (softmax_row is g = 0). */
+void sac_dense_softmax_rowg(const int32_t *x, int n, int64_t c, int g,
+			    int32_t *p);
 /* Top-k of n values (ties: lower index first) into idx[k]. */
 void sac_dense_topk_i(const int32_t *p, int n, int k, int *idx);
 void sac_dense_topk_f(const double *p, int n, int k, int *idx);
@@ -150,9 +176,10 @@ void sac_dense_topk_f(const double *p, int n, int k, int *idx);
  * requantisation; the integer reference and the dense unit model
  * (dunit.h) both call them (docs/MCOE.md gives the formulas). */
 /* Selective scan: the new state h of element (d, n) from delta dv, the
- * exponent coefficient ae, B[t, n], x[t, d] and the multiplier m0. */
-int32_t sac_dense_scan_state(int32_t h, int32_t dv, int64_t ae, int32_t b,
-			     int32_t xv, sac_dense_mult m0);
+ * exponent coefficient ae (cg extra fraction bits), B[t, n], x[t, d] and
+ * the multiplier m0. */
+int32_t sac_dense_scan_state(int32_t h, int32_t dv, int64_t ae, int cg,
+			     int32_t b, int32_t xv, sac_dense_mult m0);
 /* Selective scan output from acc = sum_n C[t, n] h[d, n] and the skip
  * term x Dq[d]. */
 int32_t sac_dense_scan_out(int64_t acc, int32_t xv, int32_t dq,
@@ -233,6 +260,9 @@ typedef struct sac_dense_qopts {
 	int per_channel; /* int8 weights per output channel (1) or tensor (0) */
 	int state_bits;  /* scan state: calibrated max at 2^bits (default 24) */
 	int wide_from;   /* int16 weights for nodes >= this index (-1: none) */
+	int wide_act_from; /* int16 outputs for int8 nodes >= this (-1: none) */
+	double headroom; /* int16 tensors: this many times the calibrated
+			  * range (default 2) */
 } sac_dense_qopts;
 void sac_dense_qopts_init(sac_dense_qopts *o);
 
@@ -246,6 +276,13 @@ int sac_dense_forward_int(const sac_dense_graph *g, sac_dense_exec *x,
 /* The same from int8 inputs. */
 int sac_dense_forward_intq(const sac_dense_graph *g, sac_dense_exec *x,
 			   const int32_t *const *qin, sac_err *e);
+
+/* Diagnostics, not the reference: every node that ran in the float
+ * forward xf runs its integer kernel on its inputs' float values
+ * quantised at their scales (rounded, saturated), so that x->q[i] - the
+ * float output measures node i's own error, not its inputs'. */
+int sac_dense_forward_int_local(const sac_dense_graph *g, sac_dense_exec *x,
+				const sac_dense_exec *xf, sac_err *e);
 
 /* The integer parameters of a quantised node, read-only views into the
  * graph (valid until it is re-quantised or freed), for the lowering onto
@@ -262,7 +299,9 @@ typedef struct sac_dense_qview {
 	const sac_dense_mult *mm;      /* 8 */
 	const int32_t *lut;            /* 257 entries */
 	int64_t c, eps_q;
+	int cg;                        /* extra fraction bits of c and ae */
 	const int64_t *ae;             /* scan: [D, N] */
+	const sac_dense_win *win;      /* lookup ops of an int16 input */
 	const void *node;              /* private (sac_dense_qview_bias) */
 } sac_dense_qview;
 int sac_dense_node_qview(const sac_dense_graph *g, int node,
