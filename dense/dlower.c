@@ -679,7 +679,7 @@ static int row_lnorm(lw *L, int q, int r0, int r1, uint32_t y, uint32_t w,
 	(void)node;
 	if (rc)
 		return rc;
-	sac_dinstr m = ins(SAC_DOP_LNORM, v->bits, 0);
+	sac_dinstr m = ins(SAC_DOP_LNORM, v->bits, v->wbytes == 2 ? SAC_DF_W16 : 0);
 	uint32_t a[] = {x, (uint32_t)(r1 - r0), (uint32_t)v->cols, y, w};
 	memcpy(m.a, a, sizeof a);
 	return emit(L, q, m);
@@ -805,6 +805,7 @@ static int lower_scan(lw *L, int node, const sac_dense_qview *v)
 		bmult(&k, v->mm[0]);
 		bmult(&k, v->mm[1]);
 		bmult(&k, v->mm[2]);
+		bi64(&k, v->cg);
 		for (int d = d0; d < d1; d++)
 			for (int n = 0; n < N; n++)
 				bi64(&k, v->ae[(size_t)d * N + n]);
@@ -816,7 +817,7 @@ static int lower_scan(lw *L, int node, const sac_dense_qview *v)
 		rc = bflush(L, &k, &off);
 		free(k.b);
 		if (!rc) rc = new_tile(L, out, q, 0, T, d0, d1, until, &y);
-		if (!rc) rc = wload(L, q, off, (uint32_t)(24 + 8 * nd * N + nd), &w);
+		if (!rc) rc = wload(L, q, off, (uint32_t)(32 + 8 * nd * N + nd), &w);
 		if (!rc) rc = dalloc(L, q, (uint32_t)(nd * N), FREE_PHASE, &h, "the scan state");
 		if (!rc) rc = dalloc(L, q, (uint32_t)(ch * nd), FREE_PHASE, &bx, "a scan buffer");
 		if (!rc) rc = dalloc(L, q, (uint32_t)(ch * nd), FREE_PHASE, &bd, "a scan buffer");
@@ -879,6 +880,7 @@ static int lower_mha(lw *L, int node, const sac_dense_qview *v)
 	bmult(&k, v->mm[0]);
 	bmult(&k, v->mm[1]);
 	bi64(&k, v->c);
+	bi64(&k, v->cg);
 	uint64_t off;
 	rc = begin_phase(L, ti[3]);
 	if (!rc) rc = bflush(L, &k, &off);
@@ -890,7 +892,7 @@ static int lower_mha(lw *L, int node, const sac_dense_qview *v)
 			int c0 = h * dk, c1 = c0 + dk;
 			uint32_t y, w, qa, ka, va, s;
 			rc = new_tile(L, ti[3], q, r0, r1, c0, c1, L->cur_node, &y);
-			if (!rc) rc = wload(L, q, off, 24, &w);
+			if (!rc) rc = wload(L, q, off, 32, &w);
 			if (!rc) rc = operand(L, q, ti[0], r0, r1, c0, c1, &qa);
 			if (!rc) rc = operand(L, q, ti[1], 0, Tk, c0, c1, &ka);
 			if (!rc) rc = operand(L, q, ti[2], 0, Tk, c0, c1, &va);
@@ -1026,7 +1028,12 @@ static int lower_node(lw *L, int i)
 		}
 		for (int j = 0; j < (in16 ? 257 : 256); j++)
 			bi32(&k, v.lut[j]);
-		rc = lower_ewise(L, i, &v, &k, SAC_DOP_LUT, in16 ? SAC_DF_IN16 : 0);
+		if (in16) { /* the window of the int16 table */
+			bi32(&k, v.win->x0);
+			bi32(&k, v.win->k);
+			bmult(&k, v.win->up);
+		}
+		rc = lower_ewise(L, i, &v, &k, SAC_DOP_LUT, in16 ? SAC_DF_IN16 | SAC_DF_WIN : 0);
 		break;
 	case SAC_DENSE_LAYERNORM:
 		bmult(&k, v.mm[0]);
@@ -1034,11 +1041,12 @@ static int lower_node(lw *L, int i)
 		for (int j = 0; j < v.cols; j++)
 			bi64(&k, sac_dense_qview_bias(&v, 0, j));
 		for (int j = 0; j < v.cols; j++)
-			bput(&k, &(uint8_t){(uint8_t)(int8_t)v.qw[0][j]}, 1);
+			bw(&k, v.qw[0][j], v.wbytes); /* gamma at the weight width */
 		rc = lower_rows(L, i, &v, &k, row_lnorm);
 		break;
 	case SAC_DENSE_SOFTMAX:
 		bi64(&k, v.c);
+		bi64(&k, v.cg);
 		rc = lower_rows(L, i, &v, &k, row_softmax);
 		break;
 	case SAC_DENSE_SCAN:
@@ -1063,6 +1071,7 @@ static int lower_node(lw *L, int i)
 		break;
 	case SAC_DENSE_GATE:
 		bi64(&k, v.c);
+		bi64(&k, v.cg);
 		rc = lower_rows(L, i, &v, &k, row_gate);
 		break;
 	case SAC_DENSE_MIX:

@@ -87,7 +87,7 @@ int sac_dunit_decode(const uint8_t in[SAC_DUNIT_IBYTES], sac_dinstr *out,
 	if (out->bits != 0 && out->bits != 8 && out->bits != 16 && out->bits != 32)
 		return sac_errf(e, SAC_ERR_CORRUPT, "%s: output width %u",
 				optab[out->op].name, out->bits);
-	if (out->flags & ~15u)
+	if (out->flags & ~31u)
 		return sac_errf(e, SAC_ERR_CORRUPT, "%s: unknown flags 0x%x",
 				optab[out->op].name, out->flags);
 	return SAC_OK;
@@ -374,17 +374,30 @@ static int ex_lut(ctx *x, sac_dunit_counts *k)
 	const uint32_t *a = x->in->a;
 	uint32_t X = a[0], Y = a[1], n = a[2], P = a[3];
 	int in16 = !!(x->in->flags & SAC_DF_IN16);
+	int win = in16 && (x->in->flags & SAC_DF_WIN);
 	int rc = dok(x, X, n, "X");
 	if (!rc) rc = dok(x, Y, n, "Y");
-	if (!rc) rc = wok(x, P, in16 ? 257 * 4 : 256 * 4, "table");
+	if (!rc) rc = wok(x, P, win ? 257 * 4 + 16 : in16 ? 257 * 4 : 256 * 4, "table");
+	if (!rc && win) rc = mults_ok(x, x->m->w + P + 257 * 4 + 8, 1);
 	if (rc)
 		return rc;
 	int32_t t[257];
 	for (int i = 0; i < (in16 ? 257 : 256); i++)
 		t[i] = (int32_t)get_u32(x->m->w + P + 4 * i);
+	/* int16 inputs: the window after the table (x0, k, slope above). */
+	sac_dense_win w = {0, 8, {0, 0}, bits_of(x->in)};
+	if (win) {
+		const uint8_t *q = x->m->w + P + 257 * 4;
+		w.x0 = (int32_t)get_u32(q);
+		w.k = (int)(int32_t)get_u32(q + 4);
+		w.up = mult_at(q + 8);
+		if (w.k < 0 || w.k > 8)
+			return sac_errf(x->e, SAC_ERR_CORRUPT, "lut: window step 2^%d", w.k);
+	}
 	int32_t *d = x->m->d;
 	for (uint32_t i = 0; i < n; i++)
-		d[Y + i] = in16 ? sac_dense_lut16(t, d[X + i]) : t[sac_dense_sat(d[X + i], 8) + 128];
+		d[Y + i] = win ? sac_dense_lutw(t, &w, d[X + i]) :
+			   in16 ? sac_dense_lut16(t, d[X + i]) : t[sac_dense_sat(d[X + i], 8) + 128];
 	k->lut += (uint64_t)n * (in16 ? 2 : 1);
 	k->alu += in16 ? n : 0;
 	k->rq += in16 ? n : 0; /* the interpolation product and its shift */
@@ -393,15 +406,16 @@ static int ex_lut(ctx *x, sac_dunit_counts *k)
 	return SAC_OK;
 }
 
-/* lnorm block: mult, eps (i64), beta[K] (i64), gamma[K] (i8). */
+/* lnorm block: mult, eps (i64), beta[K] (i64), gamma[K] (int8, or int16
+ * with W16). */
 static int ex_lnorm(ctx *x, sac_dunit_counts *k)
 {
 	const uint32_t *a = x->in->a;
 	uint32_t X = a[0], rows = a[1], K = a[2], Y = a[3], P = a[4];
-	int bits = bits_of(x->in);
+	int bits = bits_of(x->in), wb = x->in->flags & SAC_DF_W16 ? 2 : 1;
 	int rc = dok(x, X, (uint64_t)rows * K, "X");
 	if (!rc) rc = dok(x, Y, (uint64_t)rows * K, "Y");
-	if (!rc) rc = wok(x, P, 16 + 9ull * K, "block");
+	if (!rc) rc = wok(x, P, 16 + (8ull + wb) * K, "block");
 	if (!rc) rc = mults_ok(x, x->m->w + P, 1);
 	if (!rc && (K < 1 || K > (1u << 20) || get_i64(x->m->w + P + 8) < 1))
 		rc = sac_errf(x->e, SAC_ERR_CORRUPT, "lnorm: K %u or epsilon", K);
@@ -422,7 +436,7 @@ static int ex_lnorm(ctx *x, sac_dunit_counts *k)
 		}
 		sac_dense_ln_row(s1, s2, (int)K, eps, &inv, &sh);
 		for (uint32_t j = 0; j < K; j++)
-			y[j] = sac_dense_ln_elem(r[j], (int)K, s1, inv, sh, (int8_t)gam[j],
+			y[j] = sac_dense_ln_elem(r[j], (int)K, s1, inv, sh, wt(gam, j, wb),
 						 get_i64(beta + 8ull * j), m, bits);
 	}
 	k->macs += 2ull * rows * K;
@@ -431,7 +445,7 @@ static int ex_lnorm(ctx *x, sac_dunit_counts *k)
 	k->div += 2ull * rows;
 	k->dmem_reads += 2ull * rows * K;
 	k->dmem_writes += (uint64_t)rows * K;
-	k->wmem_reads += rows * cdiv(16 + 9ull * K, 8);
+	k->wmem_reads += rows * cdiv(16 + (8ull + wb) * K, 8);
 	return SAC_OK;
 }
 
@@ -441,15 +455,15 @@ static int ex_softmax(ctx *x, sac_dunit_counts *k)
 	uint32_t X = a[0], rows = a[1], K = a[2], Y = a[3], P = a[4];
 	int rc = dok(x, X, (uint64_t)rows * K, "X");
 	if (!rc) rc = dok(x, Y, (uint64_t)rows * K, "Y");
-	if (!rc) rc = wok(x, P, 8, "block");
-	if (!rc && (K < 1 || get_i64(x->m->w + P) < 1))
+	if (!rc) rc = wok(x, P, 16, "block");
+	int64_t c = rc ? 0 : get_i64(x->m->w + P), g = rc ? 0 : get_i64(x->m->w + P + 8);
+	if (!rc && (K < 1 || c < 1 || g < 0 || g > 30))
 		rc = sac_errf(x->e, SAC_ERR_CORRUPT, "softmax: K %u or coefficient", K);
 	if (rc)
 		return rc;
-	int64_t c = get_i64(x->m->w + P);
 	for (uint32_t t = 0; t < rows; t++)
-		sac_dense_softmax_row(x->m->d + X + (size_t)t * K, (int)K, c,
-				      x->m->d + Y + (size_t)t * K);
+		sac_dense_softmax_rowg(x->m->d + X + (size_t)t * K, (int)K, c, (int)g,
+				       x->m->d + Y + (size_t)t * K);
 	k->alu += 3ull * rows * K;
 	k->lut += (uint64_t)rows * K;
 	k->rq += 2ull * rows * K;
@@ -469,7 +483,7 @@ static int ex_scan(ctx *x, sac_dunit_counts *k)
 	uint32_t X = a[0], DL = a[1], B = a[2], C = a[3], Y = a[4], H = a[5];
 	uint32_t rows = a[6], nd = a[7], N = a[8], P = a[9];
 	int rev = !!(x->in->flags & SAC_DF_REVERSE), bits = bits_of(x->in);
-	uint64_t bl = 24 + 8ull * nd * N + nd;
+	uint64_t bl = 32 + 8ull * nd * N + nd;
 	int rc = dok(x, X, (uint64_t)rows * nd, "X");
 	if (!rc) rc = dok(x, DL, (uint64_t)rows * nd, "delta");
 	if (!rc) rc = dok(x, B, (uint64_t)rows * N, "B");
@@ -480,8 +494,12 @@ static int ex_scan(ctx *x, sac_dunit_counts *k)
 	if (!rc) rc = mults_ok(x, x->m->w + P, 3);
 	if (rc)
 		return rc;
-	const uint8_t *p = x->m->w + P, *ae = p + 24, *dq = ae + 8ull * nd * N;
+	const uint8_t *p = x->m->w + P, *ae = p + 32, *dq = ae + 8ull * nd * N;
 	sac_dense_mult m0 = mult_at(p), m1 = mult_at(p + 8), m2 = mult_at(p + 16);
+	int64_t cg = get_i64(p + 24);
+	if (cg < 0 || cg > 30)
+		return sac_errf(x->e, SAC_ERR_CORRUPT, "scan: %lld extra fraction bits",
+				(long long)cg);
 	int32_t *d = x->m->d;
 	if (a[10])
 		memset(d + H, 0, sizeof(int32_t) * nd * N);
@@ -493,7 +511,7 @@ static int ex_scan(ctx *x, sac_dunit_counts *k)
 			for (uint32_t n = 0; n < N; n++) {
 				int32_t *hv = &d[H + (size_t)c * N + n];
 				*hv = sac_dense_scan_state(*hv, dv, get_i64(ae + 8 * ((size_t)c * N + n)),
-							   d[B + (size_t)t * N + n], xv, m0);
+							   (int)cg, d[B + (size_t)t * N + n], xv, m0);
 				acc += (int64_t)d[C + (size_t)t * N + n] * *hv;
 			}
 			d[Y + (size_t)t * nd + c] = sac_dense_scan_out(acc, xv, (int8_t)dq[c], m1, m2, bits);
@@ -562,14 +580,14 @@ static int ex_attn(ctx *x, sac_dunit_counts *k)
 	if (!rc) rc = dok(x, Vb, (uint64_t)Tk * dk, "V");
 	if (!rc) rc = dok(x, Y, (uint64_t)rows * dk, "Y");
 	if (!rc) rc = dok(x, S, 2ull * Tk, "scratch");
-	if (!rc) rc = wok(x, P, 24, "block");
+	if (!rc) rc = wok(x, P, 32, "block");
 	if (!rc) rc = mults_ok(x, x->m->w + P, 2);
-	if (!rc && (Tk < 1 || get_i64(x->m->w + P + 16) < 1))
+	int64_t c = rc ? 0 : get_i64(x->m->w + P + 16), g = rc ? 0 : get_i64(x->m->w + P + 24);
+	if (!rc && (Tk < 1 || c < 1 || g < 0 || g > 30))
 		rc = sac_errf(x->e, SAC_ERR_CORRUPT, "attn: keys %u or coefficient", Tk);
 	if (rc)
 		return rc;
 	sac_dense_mult m0 = mult_at(x->m->w + P), m1 = mult_at(x->m->w + P + 8);
-	int64_t c = get_i64(x->m->w + P + 16);
 	int32_t *d = x->m->d, *s = d + S, *p = s + Tk;
 	for (uint32_t i = 0; i < rows; i++) {
 		for (uint32_t j = 0; j < Tk; j++) {
@@ -578,7 +596,7 @@ static int ex_attn(ctx *x, sac_dunit_counts *k)
 				acc += (int64_t)d[Q + (size_t)i * dk + cc] * d[Kb + (size_t)j * dk + cc];
 			s[j] = sac_dense_sat(sac_dense_rq(acc, m0), 16);
 		}
-		sac_dense_softmax_row(s, (int)Tk, c, p);
+		sac_dense_softmax_rowg(s, (int)Tk, c, (int)g, p);
 		for (uint32_t cc = 0; cc < dk; cc++) {
 			int64_t acc = 0;
 			for (uint32_t j = 0; j < Tk; j++)
@@ -606,18 +624,18 @@ static int ex_gate(ctx *x, sac_dunit_counts *k)
 	int rc = dok(x, A, (uint64_t)rows * K, "A");
 	if (!rc) rc = dok(x, B, (uint64_t)rows * K, "B");
 	if (!rc) rc = dok(x, Y, rows, "Y");
-	if (!rc) rc = wok(x, P, 8, "block");
-	if (!rc && get_i64(x->m->w + P) < 1)
+	if (!rc) rc = wok(x, P, 16, "block");
+	int64_t c = rc ? 0 : get_i64(x->m->w + P), g = rc ? 0 : get_i64(x->m->w + P + 8);
+	if (!rc && (c < 1 || g < 0 || g > 30))
 		rc = sac_errf(x->e, SAC_ERR_CORRUPT, "gate: coefficient");
 	if (rc)
 		return rc;
-	int64_t c = get_i64(x->m->w + P);
 	int32_t *d = x->m->d;
 	for (uint32_t t = 0; t < rows; t++) {
 		int64_t s = 0;
 		for (uint32_t j = 0; j < K; j++)
 			s += (int64_t)d[A + (size_t)t * K + j] * d[B + (size_t)t * K + j];
-		d[Y + t] = sac_dense_sigmoid_q14(s, c);
+		d[Y + t] = sac_dense_sigmoid_q14g(s, c, (int)g);
 	}
 	k->macs += (uint64_t)rows * K * mac_factor(x->in);
 	k->lut += rows;

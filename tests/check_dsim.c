@@ -511,6 +511,25 @@ START_TEST(test_head_small)
 			sac_dprog_free(p);
 		}
 	}
+	/* The int16 mode (int16 weights and activations everywhere, W16 and
+	 * IN16 instructions) on the 4 x 4 mesh. */
+	sac_dense_qopts qo;
+	sac_dense_qopts_init(&qo);
+	qo.wide_from = 0;
+	qo.wide_act_from = 0;
+	ck_assert_msg(sac_dense_quantize(g, &qo, &e) == 0, "%s", e.msg);
+	for (int i = 0; i < 2; i++) {
+		sac_zoo_mcoe_input(D->tokens, D->d_model, zo.seed, i, 0, buf);
+		sac_dprog *p;
+		ck_assert_msg(sac_dlower(g, &t, &p, &e) == 0, "%s", e.msg);
+		for (size_t k = 0; k < per; k++)
+			in[k] = buf[k];
+		int32_t *qq[2] = {q, q + per / 2};
+		ck_assert_int_eq(sac_dsim_quantize_inputs(p, pin, qq, &e), 0);
+		sac_dprog_free(p);
+		const int32_t *qi[2] = {q, q + per / 2};
+		sim_equals_ref(g, &t, qi, NULL);
+	}
 	sac_dense_exec_free(&xf);
 	free(buf);
 	free(in);

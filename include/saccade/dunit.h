@@ -66,6 +66,7 @@ typedef enum sac_dunit_op {
 #define SAC_DF_IN16 2u    /* int16 input activations (LUT: interpolated table) */
 #define SAC_DF_CAUSAL 4u  /* dwconv: causal taps */
 #define SAC_DF_REVERSE 8u /* dwconv (causal), scan: right to left */
+#define SAC_DF_WIN 16u    /* lut with IN16: the windowed table (docs/ISA.md) */
 
 #define SAC_DUNIT_NOPS 15     /* operand words per instruction */
 #define SAC_DUNIT_IBYTES 64   /* encoded instruction size */
