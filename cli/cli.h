@@ -45,7 +45,8 @@ void cli_dense_ref_help(FILE *out);
 struct sac_target;
 int cli_dense_is_model(const char *path);
 int cli_dense_compile(const char *model, const struct sac_target *t,
-		      const char *calib, int per_layer, const char *out);
+		      const char *calib, int per_layer, int wide_weights,
+		      int wide_acts, const char *out);
 int cli_dense_sim(const char *path, const char *input, long index,
 		  const char *report);
 

@@ -28,11 +28,12 @@ typedef struct ref_args {
 	int mode; /* -1 all */
 	int json;
 	long index;
+	int wbits, abits; /* compile of an MCO-E directory: 8 or 16 */
 	sac_compile_opts co;
 } ref_args;
 
 enum { OPT_STEPS = 256, OPT_GAMMA, OPT_QUANT, OPT_CALIB, OPT_DUMP, OPT_JSON,
-       OPT_INDEX, OPT_TARGET, OPT_UARCH, OPT_NOOPT };
+       OPT_INDEX, OPT_TARGET, OPT_UARCH, OPT_NOOPT, OPT_WBITS, OPT_ABITS };
 
 static const struct option long_opts[] = {
 	{"weights", required_argument, NULL, 'w'},
@@ -49,6 +50,8 @@ static const struct option long_opts[] = {
 	{"target", required_argument, NULL, OPT_TARGET},
 	{"uarch", required_argument, NULL, OPT_UARCH},
 	{"no-optimise", no_argument, NULL, OPT_NOOPT},
+	{"weight-bits", required_argument, NULL, OPT_WBITS},
+	{"act-bits", required_argument, NULL, OPT_ABITS},
 	{NULL, 0, NULL, 0},
 };
 
@@ -74,6 +77,7 @@ static int parse_args(const char *cmd, int argc, char **argv, ref_args *a)
 	memset(a, 0, sizeof *a);
 	a->mode = -2;
 	a->index = -1;
+	a->wbits = a->abits = 8;
 	a->uarch = -1;
 	sac_compile_opts_init(&a->co);
 	optind = 1;
@@ -123,6 +127,12 @@ static int parse_args(const char *cmd, int argc, char **argv, ref_args *a)
 			a->index = v;
 			break;
 		case OPT_TARGET: a->target = optarg; break;
+		case OPT_WBITS:
+		case OPT_ABITS:
+			if (strcmp(optarg, "8") && strcmp(optarg, "16"))
+				return bad_usage(cmd, "--weight-bits and --act-bits must be 8 or 16");
+			*(c == OPT_WBITS ? &a->wbits : &a->abits) = atoi(optarg);
+			break;
 		case OPT_UARCH:
 			if (!strcmp(optarg, "ramp")) a->uarch = SAC_UARCH_RAMP;
 			else if (!strcmp(optarg, "event")) a->uarch = SAC_UARCH_EVENT;
@@ -554,7 +564,9 @@ int cli_compile(int argc, char **argv)
 	/* An MCO-E directory (saccade zoo mco-e): the dense path. */
 	if (cli_dense_is_model(a.model))
 		return cli_dense_compile(a.model, &t, a.co.calib, a.co.per_layer,
-					 a.out_dir);
+					 a.wbits == 16, a.abits == 16, a.out_dir);
+	if (a.wbits == 16 || a.abits == 16)
+		return bad_usage("compile", "--weight-bits and --act-bits are for MCO-E directories");
 	sac_graph *g = NULL;
 	rc = load("compile", &a, &g);
 	if (!rc)
@@ -591,7 +603,8 @@ void cli_compile_help(FILE *f)
 "    saccade compile - compile a model into a loadable image for a target\n\n"
 "SYNOPSIS\n"
 "    saccade compile MODEL.yaml [--weights W.npz] [--target T.yaml]\n"
-"    saccade compile MCOE_DIR [--target T.yaml] [--calib C.npy] [--quant Q] -o NET.sac\n"
+"    saccade compile MCOE_DIR [--target T.yaml] [--calib C.npy] [--quant Q]\n"
+"                    [--weight-bits 8|16] [--act-bits 8|16] -o NET.sac\n"
 "                    [--uarch ramp|event] [--steps S] [--gamma G]\n"
 "                    [--quant channel|layer] [--calib C.npy] [--dump=PASS]\n"
 "                    [--no-optimise] -o NET.sac\n\n"
@@ -605,7 +618,9 @@ void cli_compile_help(FILE *f)
 "    With a directory written by 'saccade zoo mco-e' (or its mcoe.yaml), it\n"
 "    calibrates the MCO-E head on its calibration inputs as 'saccade\n"
 "    dense-ref' does, quantises it, lowers it onto the target's dense units\n"
-"    (docs/ISA.md) and writes a dense image for 'saccade sim'.\n\n"
+"    (docs/ISA.md) and writes a dense image for 'saccade sim'.\n"
+"    --weight-bits 16 and --act-bits 16 select the int16 modes of the whole\n"
+"    head, as for 'saccade dense-ref' (docs/MCOE.md \"Modes\").\n\n"
 "OPTIONS\n"
 "    --target T.yaml   the hardware (default: the built-in default target,\n"
 "                      examples/targets/yoso.yaml)\n"

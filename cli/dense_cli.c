@@ -86,7 +86,7 @@ static int read_samples(const char *path, size_t per, double **out, long *n,
 }
 
 int cli_dense_compile(const char *model, const sac_target *t, const char *calib,
-		      int per_layer, const char *out)
+		      int per_layer, int wide_weights, int wide_acts, const char *out)
 {
 	char dir[4200], ypath[4300], wname[4096], cname[4096], cpath[8400];
 	sac_err e = {0};
@@ -126,6 +126,10 @@ int cli_dense_compile(const char *model, const sac_target *t, const char *calib,
 	sac_dense_qopts qo;
 	sac_dense_qopts_init(&qo);
 	qo.per_channel = !per_layer;
+	/* The int16 modes of the whole head, as dense-ref's --weight-bits 16
+	 * and --act-bits 16 (docs/MCOE.md "Modes"). */
+	qo.wide_from = wide_weights ? 0 : -1;
+	qo.wide_act_from = wide_acts ? 0 : -1;
 	if (!rc) rc = sac_dense_quantize(g, &qo, &e);
 	if (!rc) rc = sac_dlower(g, t, &p, &e);
 	if (!rc) rc = sac_dprog_save(p, out, "mco-e", &e);

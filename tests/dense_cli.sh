@@ -59,6 +59,17 @@ check "sim prints latency and blocks" $?
 diff <(grep -v "^simulator:" "$tmp/s.out") <(grep -v "^simulator:" "$tmp/s2.out") >/dev/null
 check "sim is deterministic" $?
 
+# The int16 mode: the same on the chip as in dense-ref.
+"$SACCADE" compile "$tmp/m" --weight-bits 16 --act-bits 16 -o "$tmp/m16.sac" >/dev/null &&
+"$SACCADE" sim "$tmp/m16.sac" --input "$tmp/m/sample.npy" --index 1 >"$tmp/s16" &&
+"$SACCADE" dense-ref "$tmp/m" --mode int --index 1 --weight-bits 16 --act-bits 16 >"$tmp/r16"
+ref=$(awk '$1 == "int" {for (k = 5; k <= NF && $k != "experts"; k++) printf "%.4f ", $k}' "$tmp/r16")
+sim=$(awk '$1 == "logits:" {for (k = 2; k <= NF; k++) printf "%.4f ", $k}' "$tmp/s16")
+[ -n "$ref" ] && [ "$ref" = "$sim" ]
+check "int16 mode: sim logits == dense-ref --weight-bits 16 --act-bits 16" $?
+expect "--weight-bits on a TTFS model" 2 "for MCO-E directories" \
+	"$SACCADE" compile "$tmp/m/none.yaml" --weight-bits 16 -o "$tmp/x.sac"
+
 # Errors, each located.
 head -c 3000 "$tmp/m.sac" >"$tmp/trunc.sac"
 expect "truncated dense image" 1 "trunc\.sac: " "$SACCADE" sim "$tmp/trunc.sac" --input "$tmp/m/sample.npy"
