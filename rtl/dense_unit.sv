@@ -398,9 +398,7 @@ module dense_unit
             nvec <= (b2 + V - 1) / V;
             // The window after the 257 entries (x0, k, the slope's m and
             // shift); the C model charges no action for reading it.
-            // DF_WIN is 0 when the C headers have no windowed table.
-            win_on <= DF_WIN != 0 &&
-                      (i_flags & 8'(DF_IN16 | DF_WIN)) == 8'(DF_IN16 | DF_WIN);
+            win_on <= (i_flags & 8'(DF_IN16 | DF_WIN)) == 8'(DF_IN16 | DF_WIN);
             win_x0 <= rd_w32(b3 + 32'd1028);
             wk = rd_w32(b3 + 32'd1032);     // 0..8 (the C model checks)
             wsh = rd_w32(b3 + 32'd1040);    // 0..62 (likewise)

@@ -67,14 +67,6 @@ extern "C" {
 #define COSIM_NMAX 256
 #endif
 
-// The windowed LUT flag, when the C headers have it (the unit's package
-// says DF_WIN = 0 otherwise, and the random test makes no WIN LUT).
-#ifdef SAC_DF_WIN
-#define COSIM_WIN SAC_DF_WIN
-#else
-#define COSIM_WIN 0u
-#endif
-
 namespace {
 
 template <class P>
@@ -230,7 +222,7 @@ struct bench {
 		}
 		nlut16 += in.op == SAC_DOP_LUT && (in.flags & SAC_DF_IN16);
 		nwin += in.op == SAC_DOP_LUT && (in.flags & SAC_DF_IN16) &&
-			(in.flags & COSIM_WIN);
+			(in.flags & SAC_DF_WIN);
 		failed_at = no; // until the checks pass
 		if (fault_at >= 0 && no == fault_at) {
 			// A wrong result on the C side: the word the model wrote first.
@@ -454,8 +446,8 @@ sac_dinstr gen_lut(rng &r, int32_t *d, uint8_t *w)
 	in.guard = -1;
 	static const uint8_t widths[] = {0, 8, 16, 32};
 	in.bits = widths[r.next() % 4]; // the output width (the windowed slope)
-	bool in16 = r.chance(50), win = COSIM_WIN && in16 && r.chance(50);
-	in.flags = (uint8_t)((in16 ? SAC_DF_IN16 : 0) | (win ? COSIM_WIN : 0));
+	bool in16 = r.chance(50), win = in16 && r.chance(50);
+	in.flags = (uint8_t)((in16 ? SAC_DF_IN16 : 0) | (win ? SAC_DF_WIN : 0));
 	uint32_t n = r.chance(3) ? 0 : (uint32_t)r.range(1, 100);
 	uint32_t X = (uint32_t)r.range(0, COSIM_DWORDS / 2 - 1 - n);
 	uint32_t Y = r.chance(30) ? X : (uint32_t)r.range(COSIM_DWORDS / 2, COSIM_DWORDS - 1 - n);

@@ -34,14 +34,6 @@ _Static_assert(SAC_HW_DST_X_LSB + SAC_HW_DST_X_W <= SAC_HW_FLIT_BITS &&
 _Static_assert(SAC_HW_SEQ_BITS + SAC_HW_PAYLOAD_BITS <= SAC_HW_FLIT_BITS &&
 	       SAC_HW_NFLITS_BITS <= SAC_HW_SEQ_BITS, "body flit layout");
 
-/* The windowed LUT (SAC_DF_WIN) is newer than the other flags; with a
- * dunit.h without it the package says 0 and the unit's WIN path is off. */
-#ifdef SAC_DF_WIN
-#define DF_WIN SAC_DF_WIN
-#else
-#define DF_WIN 0u
-#endif
-
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -87,7 +79,7 @@ int main(int argc, char **argv)
 	fprintf(f, "  localparam int DF_W16 = %u;\n  localparam int DF_IN16 = %u;\n"
 		"  localparam int DF_CAUSAL = %u;\n  localparam int DF_REVERSE = %u;\n"
 		"  localparam int DF_WIN = %u;\n",
-		SAC_DF_W16, SAC_DF_IN16, SAC_DF_CAUSAL, SAC_DF_REVERSE, DF_WIN);
+		SAC_DF_W16, SAC_DF_IN16, SAC_DF_CAUSAL, SAC_DF_REVERSE, SAC_DF_WIN);
 	/* The default target, so that a module's default parameters are the
 	 * simulator's defaults. */
 	struct { const char *name; int v; } d[] = {
