@@ -1095,19 +1095,14 @@ static int q_scan(const node *d, const int32_t *x, const int32_t *dl,
 			int64_t acc = 0;
 			for (int n = 0; n < N; n++) {
 				int32_t *hv = &h[(size_t)c * N + n];
-				/* delta >= 0 (softplus) and ae >= 0 (A < 0): u >= 0. */
-				int64_t u = sac_dense_rshift((int64_t)(dv > 0 ? dv : 0) *
-							     d->ae[(size_t)c * N + n], d->cg);
-				uint32_t ab = sac_dense_exp2neg(u); /* A_bar, Q30 */
-				int64_t dec = sac_dense_rshift((int64_t)ab * *hv, 30);
-				int64_t inc = sac_dense_rq((int64_t)dv * B[(size_t)t * N + n] * xv,
+				/* The kernels the dense unit calls too (ops.c). */
+				*hv = sac_dense_scan_state(*hv, dv, d->ae[(size_t)c * N + n],
+							   d->cg, B[(size_t)t * N + n], xv,
 							   d->mm[0]);
-				*hv = sac_dense_sat(dec + inc, 32);
 				acc += (int64_t)C[(size_t)t * N + n] * *hv;
 			}
-			y[(size_t)t * D + c] = sac_dense_sat(
-				sac_dense_rq(acc, d->mm[1]) +
-				sac_dense_rq((int64_t)xv * d->qw[0][c], d->mm[2]), d->bits);
+			y[(size_t)t * D + c] = sac_dense_scan_out(acc, xv, d->qw[0][c],
+								  d->mm[1], d->mm[2], d->bits);
 		}
 	}
 	free(h);
@@ -1124,19 +1119,15 @@ static void q_layernorm(const node *d, const int32_t *x, int T, int K,
 			s1 += r[k];
 			s2 += (int64_t)r[k] * r[k];
 		}
-		/* V = K^2 (var + eps) in input steps squared. */
-		int64_t v = (int64_t)K * s2 - s1 * s1 + d->eps_q;
-		int p = 0;
-		while ((v << p) < ((int64_t)1 << 60))
-			p += 2;
-		uint32_t R = sac_dense_isqrt((uint64_t)v << p); /* in [2^30, 2^31) */
-		int64_t inv = (int64_t)((((uint64_t)1) << 62) / R);
-		for (int k = 0; k < K; k++) {
-			int64_t dv = (int64_t)K * r[k] - s1;
-			int64_t z = sac_dense_rshift(dv * inv, 50 - p / 2); /* Q12 */
-			int64_t a = z * d->qw[0][k] + d->qb[0][k];
-			y[(size_t)t * K + k] = sac_dense_sat(sac_dense_rq(a, d->mm[0]), d->bits);
-		}
+		/* The kernels the dense unit calls too (ops.c): V = K^2 (var +
+		 * eps), one square root and one division per row. */
+		int64_t inv;
+		int p;
+		sac_dense_ln_row(s1, s2, K, d->eps_q, &inv, &p);
+		for (int k = 0; k < K; k++)
+			y[(size_t)t * K + k] = sac_dense_ln_elem(r[k], K, s1, inv, p,
+								 d->qw[0][k], d->qb[0][k],
+								 d->mm[0], d->bits);
 	}
 }
 
@@ -1264,22 +1255,11 @@ static int qnode(const sac_dense_graph *g, int i, int32_t *const *src,
 		break;
 	}
 	case SAC_DENSE_TOPK: {
-		int idx[SAC_DENSE_MAX_IN];
-		int64_t s = 0, acc = 0;
-		sac_dense_topk_i(A, K, d->n, idx);
+		/* Indices, then Q14 weights renormalised to sum 2^14: the
+		 * kernel the dense unit calls too (ops.c). */
+		sac_dense_topk_weights(A, K, d->n, y);
 		for (int j = 0; j < d->n; j++)
-			s += A[idx[j]];
-		/* Renormalise to Q14 by rounded division; the last weight
-		 * takes the remainder so that the weights sum to 2^14. */
-		for (int j = 0; j < d->n; j++) {
-			y[j] = idx[j];
-			int64_t w = j == d->n - 1 ? Q14 - acc :
-				    s > 0 ? (2 * (int64_t)A[idx[j]] * Q14 + s) / (2 * s) :
-					    Q14 / d->n;
-			y[d->n + j] = (int32_t)w;
-			acc += w;
-			sel[j] = idx[j];
-		}
+			sel[j] = y[j];
 		*nsel = d->n;
 		break;
 	}
