@@ -257,7 +257,9 @@ int32_t sac_dense_lut16(const int32_t t[257], int32_t x)
 {
 	int32_t u = (x < -32768 ? -32768 : x > 32767 ? 32767 : x) + 32768;
 	int32_t i = u >> 8, f = u & 255;
-	return t[i] + (int32_t)sac_dense_rshift((int64_t)(t[i + 1] - t[i]) * f, 8);
+	/* In 64 bits: adjacent entries of a table read from a file may be
+	 * 2^32 apart; the interpolated value lies between them, so it fits. */
+	return (int32_t)(t[i] + sac_dense_rshift(((int64_t)t[i + 1] - t[i]) * f, 8));
 }
 
 /* |f(x) - its left (0) or right asymptote|; right: x for softplus,
@@ -313,7 +315,7 @@ int32_t sac_dense_lutw(const int32_t t[257], const sac_dense_win *w, int32_t x)
 	if (u >= end)
 		return sac_dense_sat(t[256] + sac_dense_rq(u - end, w->up), w->bits);
 	int32_t i = (int32_t)(u >> w->k), f = (int32_t)(u & ((1 << w->k) - 1));
-	return t[i] + (int32_t)sac_dense_rshift((int64_t)(t[i + 1] - t[i]) * f, w->k);
+	return (int32_t)(t[i] + sac_dense_rshift(((int64_t)t[i + 1] - t[i]) * f, w->k));
 }
 
 /* ---- softmax and top-k ------------------------------------------------- */

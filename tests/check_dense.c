@@ -189,6 +189,15 @@ START_TEST(test_lutw)
 	int32_t x = w.x0 + 100 * 8 + 3;
 	ck_assert_int_eq(sac_dense_lutw(t, &w, x),
 			 t[100] + sac_dense_rshift((int64_t)(t[101] - t[100]) * 3, 3));
+	/* A table read from a file may hold any int32: neighbours 2^32 - 1
+	 * apart interpolate exactly (no 32-bit overflow), between them. */
+	int32_t ext[257];
+	for (int i = 0; i <= 256; i++)
+		ext[i] = i % 2 ? INT32_MAX : INT32_MIN;
+	ck_assert_int_eq(sac_dense_lut16(ext, -32768 + 128), 0);
+	ck_assert_int_eq(sac_dense_lut16(ext, -32768 + 64), INT32_MIN + (INT32_C(1) << 30));
+	sac_dense_win we = {.x0 = -32768, .k = 8, .bits = 32};
+	ck_assert_int_eq(sac_dense_lutw(ext, &we, -32768 + 128), 0);
 	/* Sigmoid in Q14: constant 2^14 above the window, 0 below. */
 	sac_dense_lutw_build(SAC_DENSE_FN_SIGMOID, 1.0 / 256, 1.0 / 16384, 16, t, &w);
 	ck_assert_int_eq(sac_dense_lutw(t, &w, 32767), 16384);
