@@ -226,6 +226,10 @@ static int ex_matmul(ctx *x, sac_dunit_counts *k)
 	int rc = dok(x, X, (uint64_t)rows * K, "X");
 	if (!rc) rc = dok(x, Y, (uint64_t)rows * n, "Y");
 	if (!rc) rc = wok(x, P, 16ull * n + wlen, "block");
+	/* No lowering emits a matmul without outputs; its counted reads of X
+	 * would be reads no datapath makes (the RTL reads nothing). */
+	if (!rc && n == 0 && rows > 0)
+		rc = sac_errf(x->e, SAC_ERR_CORRUPT, "matmul: %u rows but no output columns", rows);
 	const uint8_t *pm = x->m->w + P, *pb = pm + 8ull * n, *pw = pb + 8ull * n;
 	if (!rc) rc = mults_ok(x, pm, n);
 	if (rc)

@@ -189,6 +189,11 @@ START_TEST(test_unit_matmul_lut)
 	e = (sac_err){0};
 	ck_assert_int_eq(sac_dunit_exec(&c, &m, &l, &k, &e), SAC_ERR_CORRUPT);
 	ck_assert_msg(strstr(e.msg, "outside the weight memory") != NULL, "%s", e.msg);
+	/* A matmul with rows but no outputs is a corrupt instruction. */
+	in.a[4] = 0;
+	e = (sac_err){0};
+	ck_assert_int_eq(sac_dunit_exec(&c, &m, &in, &k, &e), SAC_ERR_CORRUPT);
+	ck_assert_msg(strstr(e.msg, "no output columns") != NULL, "%s", e.msg);
 	in.op = SAC_DOP_RECV;
 	e = (sac_err){0};
 	ck_assert_int_eq(sac_dunit_exec(&c, &m, &in, &k, &e), SAC_ERR_USAGE);
