@@ -55,6 +55,9 @@ int cli_dense_sim(const char *path, const char *input, long index,
 struct cJSON;
 int cli_write_json(const char *cmd, const char *path, struct cJSON *root);
 
+/* s as a whole decimal number in [lo, hi] into *v: 1, or 0 if it is not. */
+int cli_to_long(const char *s, long lo, long hi, long *v);
+
 /* Print "saccade: <cmd>: msg" to stderr; returns 1. */
 int cli_fail(const char *cmd, const char *msg);
 

@@ -331,17 +331,6 @@ static int compare(const sac_program *p, const sac_rtl_result *a, const sac_rtl_
 	return ndiff;
 }
 
-static int to_long(const char *s, long lo, long hi, long *v)
-{
-	char *end;
-	errno = 0;
-	long x = strtol(s, &end, 10);
-	if (end == s || *end || errno || x < lo || x > hi)
-		return 0;
-	*v = x;
-	return 1;
-}
-
 int cli_cosim(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -369,15 +358,15 @@ int cli_cosim(int argc, char **argv)
 		case 'E': expected = optarg; break;
 		case 'q': quiet = 1; break;
 		case 'n':
-			if (!to_long(optarg, 0, LONG_MAX, &index))
+			if (!cli_to_long(optarg, 0, LONG_MAX, &index))
 				return usage_err("--index must be a non-negative integer, got", optarg);
 			break;
 		case 'M':
-			if (!to_long(optarg, 1, LONG_MAX, &max_cycles))
+			if (!cli_to_long(optarg, 1, LONG_MAX, &max_cycles))
 				return usage_err("--max-cycles must be a positive integer, got", optarg);
 			break;
 		case 'T':
-			if (!to_long(optarg, 1, 1000000, &timeout))
+			if (!cli_to_long(optarg, 1, 1000000, &timeout))
 				return usage_err("--timeout wants seconds from 1 to 1000000, got", optarg);
 			break;
 		default:

@@ -31,18 +31,7 @@ static int bad_option(int c, char **argv)
 			   argv[optind - 1]);
 }
 
-/* Whole-string numeric conversions; 0 on failure. */
-static int to_long(const char *s, long lo, long hi, long *v)
-{
-	char *end;
-	errno = 0;
-	long x = strtol(s, &end, 10);
-	if (end == s || *end || errno || x < lo || x > hi)
-		return 0;
-	*v = x;
-	return 1;
-}
-
+/* A whole-string number (cli_to_long for integers); 0 on failure. */
 static int to_double(const char *s, double *v)
 {
 	char *end;
@@ -143,7 +132,7 @@ static int run_synth_set(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":n:s:d:Co:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
-			if (!to_long(optarg, 1, 100000, &count))
+			if (!cli_to_long(optarg, 1, 100000, &count))
 				return usage_error("--count wants an integer from 1 to 100000, not '%s'", optarg);
 			break;
 		case 's': {
@@ -244,12 +233,12 @@ static int run_frames(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":f:k:z:t:o:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			if (!to_long(optarg, 1, 4096, &v))
+			if (!cli_to_long(optarg, 1, 4096, &v))
 				return usage_error("--frames wants an integer from 1 to 4096, not '%s'", optarg);
 			o.frames = (int)v;
 			break;
 		case 'k':
-			if (!to_long(optarg, 1, 30 * 3600, &v))
+			if (!cli_to_long(optarg, 1, 30 * 3600, &v))
 				return usage_error("--skip wants a positive integer (1/30 s units), not '%s'", optarg);
 			o.skip = (int)v;
 			break;
@@ -259,7 +248,7 @@ static int run_frames(int argc, char **argv)
 			if (!x)
 				return usage_error("--size wants WxH such as 64x64, not '%s'", optarg);
 			*x = '\0';
-			int ok = to_long(optarg, 1, 65535, &w) && to_long(x + 1, 1, 65535, &h);
+			int ok = cli_to_long(optarg, 1, 65535, &w) && cli_to_long(x + 1, 1, 65535, &h);
 			*x = 'x';
 			if (!ok)
 				return usage_error("--size wants WxH such as 64x64, not '%s'", optarg);

@@ -152,17 +152,6 @@ static int write_report(const char *path, const sac_program *p, const sac_manife
 	return cli_write_json("run", path, root);
 }
 
-static int to_long(const char *s, long lo, long hi, long *v)
-{
-	char *end;
-	errno = 0;
-	long x = strtol(s, &end, 10);
-	if (end == s || *end || errno || x < lo || x > hi)
-		return 0;
-	*v = x;
-	return 1;
-}
-
 int cli_run(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -198,15 +187,15 @@ int cli_run(int argc, char **argv)
 				return usage_err("--backend wants sim or rtl, got", optarg);
 			break;
 		case 'j':
-			if (!to_long(optarg, 1, 1024, &jobs))
+			if (!cli_to_long(optarg, 1, 1024, &jobs))
 				return usage_err("--jobs wants an integer from 1 to 1024, got", optarg);
 			break;
 		case 'f':
-			if (!to_long(optarg, 1, 4096, &frames))
+			if (!cli_to_long(optarg, 1, 4096, &frames))
 				return usage_err("--frames wants an integer from 1 to 4096, got", optarg);
 			break;
 		case 'k':
-			if (!to_long(optarg, 1, 30 * 3600, &skip))
+			if (!cli_to_long(optarg, 1, 30 * 3600, &skip))
 				return usage_err("--skip wants a positive integer (1/30 s units), got", optarg);
 			break;
 		case 't': {

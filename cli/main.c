@@ -33,6 +33,17 @@ int cli_fail(const char *cmd, const char *msg)
 	return 1;
 }
 
+int cli_to_long(const char *s, long lo, long hi, long *v)
+{
+	char *end;
+	errno = 0;
+	long x = strtol(s, &end, 10);
+	if (end == s || *end || errno || x < lo || x > hi)
+		return 0;
+	*v = x;
+	return 1;
+}
+
 int cli_write_json(const char *cmd, const char *path, cJSON *root)
 {
 	char *txt = cJSON_Print(root);
