@@ -39,6 +39,7 @@ extern "C" {
 #include "saccade/sim.h"
 #include "sim/chipcfg.h"
 }
+#include "rtl/sc_words.h"
 
 #ifndef RTL_TARGET_NAME
 #error "compile with -include <prefix>.h written by tools/gen_rtlparams"
@@ -46,32 +47,7 @@ extern "C" {
 
 namespace {
 
-// ---- bit vectors of the packed per-node ports (as rtl/noc_cosim.cpp) ---------
-typedef std::vector<uint32_t> Words;
-void get(const sc_signal<bool> &s, Words &w) { w.assign(1, s.read()); }
-void get(const sc_signal<uint32_t> &s, Words &w) { w.assign(1, s.read()); }
-void get(const sc_signal<uint64_t> &s, Words &w)
-{
-	uint64_t v = s.read();
-	w.assign({(uint32_t)v, (uint32_t)(v >> 32)});
-}
-template <int N> void get(const sc_signal<sc_bv<N>> &s, Words &w)
-{
-	sc_bv<N> b = s.read();
-	w.assign((N + 31) / 32, 0);
-	for (int i = 0; i < (N + 31) / 32; i++)
-		w[i] = b.get_word(i);
-}
-uint64_t bits(const Words &w, int lsb, int width)
-{
-	uint64_t v = 0;
-	for (int k = 0; k < width; k++)
-		if ((size_t)(lsb + k) / 32 < w.size() && (w[(lsb + k) / 32] >> ((lsb + k) % 32) & 1))
-			v |= (uint64_t)1 << k;
-	return v;
-}
-template <class P>
-using sig = sc_signal<typename std::remove_reference<P>::type::data_type>;
+using namespace sac_sc; // rtl/sc_words.h: Words, get, bits, sig
 
 const char *prog = "saccade-rtl";
 

@@ -37,6 +37,7 @@ extern "C" {
 #include "saccade/target.h"
 }
 #include "sim/hwdefs.h"
+#include "rtl/sc_words.h"
 
 #ifndef COSIM_W
 #error "compile with -DCOSIM_W=.. -DCOSIM_H=.. and the other COSIM_* (tests/rtl_noc.sh)"
@@ -44,59 +45,7 @@ extern "C" {
 
 namespace {
 
-// ---- bit vectors of the packed per-node ports --------------------------------
-typedef std::vector<uint32_t> Words;
-
-void get(const sc_signal<bool> &s, Words &w) { w.assign(1, s.read()); }
-void get(const sc_signal<uint32_t> &s, Words &w) { w.assign(1, s.read()); }
-void get(const sc_signal<uint64_t> &s, Words &w)
-{
-	uint64_t v = s.read();
-	w.assign({(uint32_t)v, (uint32_t)(v >> 32)});
-}
-template <int N> void get(const sc_signal<sc_bv<N>> &s, Words &w)
-{
-	sc_bv<N> b = s.read();
-	w.assign((N + 31) / 32, 0);
-	for (int i = 0; i < (N + 31) / 32; i++)
-		w[i] = b.get_word(i);
-}
-void put(sc_signal<bool> &s, const Words &w) { s.write(w[0] & 1); }
-void put(sc_signal<uint32_t> &s, const Words &w) { s.write(w[0]); }
-void put(sc_signal<uint64_t> &s, const Words &w)
-{
-	s.write(w[0] | (uint64_t)w[1] << 32);
-}
-template <int N> void put(sc_signal<sc_bv<N>> &s, const Words &w)
-{
-	sc_bv<N> b;
-	for (int i = 0; i < (N + 31) / 32; i++)
-		b.set_word(i, w[i]);
-	s.write(b);
-}
-
-uint64_t bits(const Words &w, int lsb, int width)
-{
-	uint64_t v = 0;
-	for (int k = 0; k < width; k++)
-		if (w[(lsb + k) / 32] >> ((lsb + k) % 32) & 1)
-			v |= (uint64_t)1 << k;
-	return v;
-}
-void setbits(Words &w, int lsb, int width, uint64_t v)
-{
-	for (int k = 0; k < width; k++) {
-		uint32_t m = 1u << ((lsb + k) % 32);
-		if (v >> k & 1)
-			w[(lsb + k) / 32] |= m;
-		else
-			w[(lsb + k) / 32] &= ~m;
-	}
-}
-Words zeros(int nbits) { return Words((nbits + 31) / 32 + 1, 0); }
-
-template <class P>
-using sig = sc_signal<typename std::remove_reference<P>::type::data_type>;
+using namespace sac_sc; // rtl/sc_words.h: Words, get, put, bits, setbits, zeros, sig
 
 // Deterministic, seedable, the same on every machine.
 struct rng {
