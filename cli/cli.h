@@ -49,6 +49,12 @@ int cli_dense_compile(const char *model, const struct sac_target *t,
 		      int wide_acts, const char *out);
 int cli_dense_sim(const char *path, const char *input, long index,
 		  const char *report);
+/* t's values as a new array of doubles (*out, the caller frees it), each
+ * finite, else a message naming path and the value; frees t either way. */
+struct sac_tensor;
+struct sac_err;
+int cli_tensor_doubles(const char *path, struct sac_tensor *t, double **out,
+		       struct sac_err *e);
 
 /* Print root as JSON to path (stdout if path is NULL) and delete it;
  * returns 0 or, after a message naming the file, 1. */

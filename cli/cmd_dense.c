@@ -65,22 +65,7 @@ static int read_inputs(const char *path, const sac_mcoe_dims *d, double **out,
 		return rc;
 	}
 	*n = lead ? (int)t.shape[0] : 1;
-	*out = malloc(sizeof(double) * (t.count ? t.count : 1));
-	if (!*out) {
-		sac_tensor_free(&t);
-		return sac_errf(e, SAC_ERR_NOMEM, "out of memory");
-	}
-	for (size_t i = 0; i < t.count; i++) {
-		(*out)[i] = sac_tensor_get_f(&t, i);
-		if (!isfinite((*out)[i])) {
-			sac_tensor_free(&t);
-			free(*out);
-			return sac_errf(e, SAC_ERR_RANGE, "%s: value %zu is not finite",
-					path, i);
-		}
-	}
-	sac_tensor_free(&t);
-	return SAC_OK;
+	return cli_tensor_doubles(path, &t, out, e);
 }
 
 static int argmax(const double *v, int n)

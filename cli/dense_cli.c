@@ -51,6 +51,26 @@ static void model_dir(const char *path, char *dir, size_t n)
 	}
 }
 
+int cli_tensor_doubles(const char *path, sac_tensor *t, double **out, sac_err *e)
+{
+	*out = malloc(sizeof(double) * (t->count ? t->count : 1));
+	if (!*out) {
+		sac_tensor_free(t);
+		return sac_errf(e, SAC_ERR_NOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < t->count; i++) {
+		(*out)[i] = sac_tensor_get_f(t, i);
+		if (!isfinite((*out)[i])) {
+			free(*out);
+			*out = NULL;
+			sac_tensor_free(t);
+			return sac_errf(e, SAC_ERR_RANGE, "%s: value %zu is not finite", path, i);
+		}
+	}
+	sac_tensor_free(t);
+	return SAC_OK;
+}
+
 /* Read an .npy of `per` values per sample: [N, ...] or one sample. */
 static int read_samples(const char *path, size_t per, double **out, long *n,
 			sac_err *e)
@@ -68,21 +88,7 @@ static int read_samples(const char *path, size_t per, double **out, long *n,
 		return rc;
 	}
 	*n = (long)(t.count / per);
-	*out = malloc(sizeof(double) * t.count);
-	if (!*out) {
-		sac_tensor_free(&t);
-		return sac_errf(e, SAC_ERR_NOMEM, "out of memory");
-	}
-	for (size_t i = 0; i < t.count; i++) {
-		(*out)[i] = sac_tensor_get_f(&t, i);
-		if (!isfinite((*out)[i])) {
-			free(*out);
-			sac_tensor_free(&t);
-			return sac_errf(e, SAC_ERR_RANGE, "%s: value %zu is not finite", path, i);
-		}
-	}
-	sac_tensor_free(&t);
-	return SAC_OK;
+	return cli_tensor_doubles(path, &t, out, e);
 }
 
 int cli_dense_compile(const char *model, const sac_target *t, const char *calib,
