@@ -89,6 +89,14 @@ expect "dense sim: --check refused" 2 "not available for dense images" \
 	"$SACCADE" sim "$tmp/m.sac" --input "$tmp/m/sample.npy" --check
 expect "dense sim: input not an .npy" 1 "mcoe\.yaml: not a \.npy file" \
 	"$SACCADE" sim "$tmp/m.sac" --input "$tmp/m/mcoe.yaml"
+# A NaN as the last value of the samples (float32, little-endian).
+cp "$tmp/m/sample.npy" "$tmp/nan.npy"
+size=$(wc -c <"$tmp/nan.npy")
+printf '\x00\x00\xc0\x7f' | dd of="$tmp/nan.npy" bs=1 seek=$((size - 4)) conv=notrunc 2>/dev/null
+expect "dense sim: a NaN input" 1 "nan\.npy: value [0-9]+ is not finite" \
+	"$SACCADE" sim "$tmp/m.sac" --input "$tmp/nan.npy"
+expect "dense-ref: a NaN input" 1 "nan\.npy: value [0-9]+ is not finite" \
+	"$SACCADE" dense-ref "$tmp/m" --input "$tmp/nan.npy"
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
