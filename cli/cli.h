@@ -48,7 +48,7 @@ int cli_dense_compile(const char *model, const struct sac_target *t,
 		      const char *calib, int per_layer, int wide_weights,
 		      int wide_acts, const char *out);
 int cli_dense_sim(const char *path, const char *input, long index,
-		  const char *report);
+		  const char *report, int analytic);
 /* t's values as a new array of doubles (*out, the caller frees it), each
  * finite, else a message naming path and the value; frees t either way. */
 struct sac_tensor;

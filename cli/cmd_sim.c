@@ -197,8 +197,10 @@ int cli_sim(int argc, char **argv)
 		{"quiet", no_argument, NULL, 'q'},
 		{"backend", required_argument, NULL, 'b'},
 		{"rtl", required_argument, NULL, 'R'},
+		{"noc", required_argument, NULL, 'N'},
 		{NULL, 0, NULL, 0}};
-	const char *input = NULL, *report = NULL, *trace = NULL, *rtl = NULL;
+	const char *input = NULL, *report = NULL, *trace = NULL, *rtl = NULL,
+		   *noc = NULL;
 	sac_backend backend = SAC_BACKEND_SIM;
 	long index = 0;
 	int check = 0, quiet = 0;
@@ -209,6 +211,11 @@ int cli_sim(int argc, char **argv)
 		char *end;
 		switch (c) {
 		case 'R': rtl = optarg; break;
+		case 'N':
+			if (strcmp(optarg, "flit") && strcmp(optarg, "analytic"))
+				return usage_err("sim", "--noc wants flit or analytic, got", optarg);
+			noc = optarg;
+			break;
 		case 'b':
 			if (!strcmp(optarg, "sim"))
 				backend = SAC_BACKEND_SIM;
@@ -243,8 +250,12 @@ int cli_sim(int argc, char **argv)
 		if (check || trace || backend != SAC_BACKEND_SIM)
 			return usage_err("sim", "--check, --trace and --backend rtl are not available for dense images "
 					 "(tests/check_dsim.c compares them with the integer reference)", NULL);
-		return cli_dense_sim(path, input, index, report);
+		return cli_dense_sim(path, input, index, report,
+				     noc && !strcmp(noc, "analytic"));
 	}
+	if (noc)
+		return usage_err("sim", "--noc is for dense images (a spiking image's NoC is always "
+				 "flit-level), got", path);
 	sac_err e = {0};
 	sac_rt *rt = sac_rt_open(path, &e);
 	if (!rt)
@@ -340,7 +351,7 @@ void cli_sim_help(FILE *f)
 "SYNOPSIS\n"
 "    saccade sim NET.sac --input X.npy [--index N] [--report R.json]\n"
 "                [--trace T.vcd] [--check] [--backend sim|rtl] [--rtl EXE]\n"
-"                [--quiet]\n\n"
+"                [--quiet] [--noc flit|analytic]\n\n"
 "DESCRIPTION\n"
 "    Runs one input (image N of X.npy, default 0) on the cycle-accurate model\n"
 "    of the target's PEs and NoC (docs/ARCHITECTURE.md) and prints the class,\n"
@@ -351,7 +362,9 @@ void cli_sim_help(FILE *f)
 "    A dense image (saccade compile of an MCO-E directory) runs on the dense\n"
 "    simulator (docs/ISA.md): logits, class, latency, energy by component\n"
 "    and by block (mamba, mcib, fusion, router, experts); --input is then\n"
-"    the backbone features [N, 2, 500, 4] of 'saccade zoo mco-e'.\n\n"
+"    the backbone features [N, 2, 500, 4] of 'saccade zoo mco-e'.  Its NoC\n"
+"    is flit-level: the weight blocks streamed from the external memory and\n"
+"    the activation tiles share one cycle-accurate network model.\n\n"
 "OPTIONS\n"
 "    -i, --input X.npy   the input, float32 [C,H,W] or [N,C,H,W] in [0, 1]\n"
 "    -n, --index N       which image of a batch (default 0)\n"
@@ -369,7 +382,12 @@ void cli_sim_help(FILE *f)
 "                        trace is then the RTL's waveform\n"
 "    --rtl EXE           the RTL program (default: saccade-rtl-<target> in\n"
 "                        $SACCADE_RTL_DIR, else where it was installed)\n"
-"    -q, --quiet         no progress output\n\n"
+"    -q, --quiet         no progress output\n"
+"    --noc M             dense images only: flit (default) times every\n"
+"                        weight block and activation tile in the\n"
+"                        cycle-accurate NoC model; analytic uses the\n"
+"                        analytic estimate of docs/ISA.md instead: the same\n"
+"                        values, faster, a lower latency (docs/RESULTS.md)\n\n"
 "EXIT STATUS\n"
 "    0 success, 1 error (bad image or input, deadlock, mismatch), 2 bad usage.\n\n"
 "EXAMPLE\n"

@@ -174,7 +174,7 @@ static double sum_pj(const double *pj)
 }
 
 int cli_dense_sim(const char *path, const char *input, long index,
-		  const char *report)
+		  const char *report, int analytic)
 {
 	sac_err e = {0};
 	sac_dprog *p = NULL;
@@ -222,7 +222,8 @@ int cli_dense_sim(const char *path, const char *input, long index,
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (sac_dsim_quantize_inputs(p, pin, pq, &e) ||
-	    sac_dsim_run(p, (const int32_t *const *)pq, lg, &st, NULL, &e)) {
+	    (analytic ? sac_dsim_run_analytic : sac_dsim_run)(p, (const int32_t *const *)pq, lg,
+							      &st, NULL, &e)) {
 		rc = cli_fail("sim", e.msg);
 		goto out;
 	}
@@ -243,6 +244,12 @@ int cli_dense_sim(const char *path, const char *input, long index,
 	       st.phases_skipped);
 	printf("  weights streamed: %.2f MB from the external memory; stalls waiting "
 	       "for weights %lld cycles\n", st.dram_bytes / 1e6, (long long)st.stall_cycles);
+	if (analytic)
+		printf("  NoC timing: the analytic estimate (--noc analytic), not flit-level\n");
+	else
+		printf("  NoC timing: flit-level (the analytic estimate says %lld cycles, %.1f%% "
+		       "less)\n", (long long)st.analytic_cycles,
+		       100.0 * (double)(st.cycles - st.analytic_cycles) / (double)st.cycles);
 	printf("energy: %.4f mJ (%.1f mW average)\n", st.energy_pj * 1e-9,
 	       st.energy_pj * 1e-12 / st.seconds * 1e3);
 	printf("\nenergy by component (mJ):\n");
@@ -282,6 +289,8 @@ int cli_dense_sim(const char *path, const char *input, long index,
 		cJSON_AddNumberToObject(lat, "compute_cycles", (double)st.compute_cycles);
 		cJSON_AddNumberToObject(lat, "stream_cycles", (double)st.stream_cycles);
 		cJSON_AddNumberToObject(lat, "stall_cycles", (double)st.stall_cycles);
+		cJSON_AddStringToObject(lat, "noc", analytic ? "analytic" : "flit");
+		cJSON_AddNumberToObject(lat, "analytic_cycles", (double)st.analytic_cycles);
 		cJSON *act = cJSON_AddObjectToObject(root, "activity");
 		cJSON_AddNumberToObject(act, "dram_bytes", (double)st.dram_bytes);
 		cJSON_AddNumberToObject(act, "flits", (double)st.flits);

@@ -6,15 +6,21 @@
  * the phase's SYNC; compute instructions go to the unit model (dunit.c),
  * which does the arithmetic with the integer reference's kernels; RECV
  * copies words from another PE's data memory, WLOAD bytes from the
- * parameter memory, SELECT sets the chip's expert-guard register.  The
- * phase's length is then the documented timing model: the analytic NoC
- * time of its transfers, the slowest PE's compute cycles and the barrier,
- * with the weight stream double-buffered against the previous phase.
- * Deterministic: the same program and input give the same cycles, counts
- * and energy on every host.  Per-PE memories are owned by the run; the
- * program is read-only.  The image reader is strict: every count, index
+ * parameter memory, SELECT sets the chip's expert-guard register.  Values
+ * do not depend on timing (phases are synchronous), so this functional
+ * pass runs first and records per phase its packets and the PEs' compute
+ * cycles; the timing pass then drives one flit-level NoC model (sac_noc)
+ * through the whole run: the weight blocks from the DRAM port at node 0,
+ * double-buffered against the previous phase, share the network with the
+ * phases' RECV tiles (docs/ISA.md specifies the rules cycle by cycle).
+ * The analytic estimate of the same docs replaces the NoC model on
+ * request; it is computed on every run for comparison.  Deterministic:
+ * the same program and input give the same cycles, counts and energy on
+ * every host.  Per-PE memories are owned by the run; the program is
+ * read-only.  The image reader is strict: every count, index
  * and address is checked before use, and errors name the file, the section
  * and the item. */
+#include <assert.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -51,15 +57,36 @@ void sac_dsim_trace_free(sac_dsim_trace *tr)
 
 /* ---- the run ------------------------------------------------------------------ */
 
+/* A packet of the timeline: a weight block from the port at node 0 (list
+ * 0) or a RECV's tile from one PE to another (list 1).  ready (weights
+ * only): cycles after the stream's start from which the port holds the
+ * whole block. */
 typedef struct xfer {
 	int src, dst;
 	uint32_t flits;
+	int64_t ready;
 } xfer;
 
 typedef struct seg {
 	int phase;
 	uint32_t start, end; /* instructions [start, end) then the SYNC */
 } seg;
+
+/* A phase that ran, as the functional pass leaves it for the timing: its
+ * packets, its compute, its energy but the leakage; then the timeline. */
+typedef struct tph {
+	int ph, block, guard;
+	int sel;                 /* it ran a SELECT */
+	int selp;                /* the last earlier run phase with sel, or -1 */
+	int w0, nw, x0, nx;      /* its weight packets, its RECV packets */
+	int64_t comp;            /* the slowest PE's compute cycles */
+	int64_t gather_a, stream_a; /* the analytic model's times */
+	uint64_t dbytes, flits, lf;
+	double pj[SAC_DE_COUNT];
+	/* Weights streamed over [lstart, lend], RECVs over [start, gend],
+	 * then compute and the barrier until end. */
+	int64_t lstart, lend, start, gend, end;
+} tph;
 
 typedef struct run {
 	const sac_dprog *p;
@@ -70,11 +97,14 @@ typedef struct run {
 	seg **segs;
 	int *nseg, *cur;
 	uint64_t sel;
-	xfer *xf[2];    /* this phase's transfers: [0] weights, [1] recvs */
+	int ran_select;  /* this phase ran a SELECT */
+	xfer *xf[2];     /* packets of all run phases: [0] weights, [1] recvs */
 	int nxf[2], xcap[2];
-	uint64_t *doff; /* (offset, len) of this phase's WLOADs, for distinct bytes */
+	uint64_t *doff;  /* (offset, len) of this phase's WLOADs, in xf[0] order */
 	int ndoff, dcap;
-	int64_t *link;  /* flits per directed link this phase: npe x 4 */
+	tph *tp;         /* the run phases */
+	int ntp, tcap;
+	int64_t *link;   /* flits per directed link: npe x 4 */
 	int64_t *inj, *ej;
 	uint64_t *pe_cycles; /* compute cycles per PE this phase */
 	uint64_t *pe_active;
@@ -84,6 +114,9 @@ typedef struct run {
 static int push_xfer(run *r, int l, int src, int dst, uint32_t flits)
 {
 	if (r->nxf[l] == r->xcap[l]) {
+		if (r->xcap[l] > INT32_MAX / 4)
+			return sac_errf(r->e, SAC_ERR_CAPACITY, "more than %d transfers",
+					r->xcap[l]);
 		int nc = r->xcap[l] ? 2 * r->xcap[l] : 256;
 		xfer *n = realloc(r->xf[l], (size_t)nc * sizeof *n);
 		if (!n)
@@ -91,7 +124,7 @@ static int push_xfer(run *r, int l, int src, int dst, uint32_t flits)
 		r->xf[l] = n;
 		r->xcap[l] = nc;
 	}
-	r->xf[l][r->nxf[l]++] = (xfer){src, dst, flits};
+	r->xf[l][r->nxf[l]++] = (xfer){src, dst, flits, 0};
 	return SAC_OK;
 }
 
@@ -101,12 +134,13 @@ static uint32_t flits_of(const sac_target *t, uint64_t bytes)
 	return (uint32_t)(1 + (bytes + fb - 1) / fb); /* a head flit + payload */
 }
 
-/* Analytic NoC time of the transfers of list l (docs/ISA.md): the largest
- * of the zero-load latencies, and the busiest link, source or sink's
- * flits plus the longest path's one-flit latency.  Also their energy. */
-static int64_t noc_time(run *r, int l, double *pj, uint64_t *lf)
+/* Analytic NoC time of packets [from, to) of list l (docs/ISA.md): the
+ * largest of the zero-load latencies, and the busiest link, source or
+ * sink's flits plus the longest path's one-flit latency.  Also their
+ * energy and flit hops, exact for XY routing in both timing models. */
+static int64_t noc_time(run *r, int l, int from, int to, double *pj,
+			uint64_t *lf)
 {
-	int from = 0, to = r->nxf[l];
 	const sac_target *t = &r->p->t;
 	int npe = r->p->npe, W = t->mesh_w;
 	if (from == to)
@@ -156,11 +190,59 @@ static int64_t noc_time(run *r, int l, double *pj, uint64_t *lf)
 	return maxlat > maxload + path1 ? maxlat : maxload + path1;
 }
 
-static int cmp_u64(const void *a, const void *b)
+typedef struct kix {
+	uint64_t key; /* offset << 24 | length */
+	int i;
+} kix;
+
+static int cmp_kix(const void *a, const void *b)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
+	const kix *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return (x->i > y->i) - (x->i < y->i);
 }
+
+/* The DRAM side of phase T's weight stream (docs/ISA.md): the port reads
+ * the distinct blocks in order of first use in the stream, back to back,
+ * from dram_latency cycles after the stream's start; a packet is ready
+ * when its block has been read.  Sets each packet's ready and T->dbytes. */
+static int stream_ready(run *r, tph *T)
+{
+	const sac_target *t = &r->p->t;
+	int n = r->ndoff;
+	assert(n == T->nw);
+	T->dbytes = 0;
+	if (!n)
+		return SAC_OK;
+	kix *k = malloc(sizeof *k * (size_t)n);
+	int *first = malloc(sizeof *first * (size_t)n);
+	if (!k || !first) {
+		free(k);
+		free(first);
+		return sac_errf(r->e, SAC_ERR_NOMEM, "out of memory");
+	}
+	for (int i = 0; i < n; i++)
+		k[i] = (kix){r->doff[i], i};
+	qsort(k, (size_t)n, sizeof *k, cmp_kix);
+	for (int i = 0; i < n; i++)
+		first[k[i].i] = i && k[i].key == k[i - 1].key ? first[k[i - 1].i] : k[i].i;
+	uint64_t bpc = (uint64_t)t->dense.dram_bytes_per_cycle;
+	xfer *x = r->xf[0] + T->w0;
+	for (int i = 0; i < n; i++) {
+		if (first[i] == i) {
+			T->dbytes += r->doff[i] & 0xFFFFFF;
+			x[i].ready = t->dense.dram_latency +
+				     (int64_t)((T->dbytes + bpc - 1) / bpc);
+		} else {
+			x[i].ready = x[first[i]].ready;
+		}
+	}
+	free(k);
+	free(first);
+	return SAC_OK;
+}
+
 
 static int dchk(run *r, int q, uint64_t addr, uint64_t n, const char *what)
 {
@@ -226,6 +308,7 @@ static int sys_instr(run *r, int q, const sac_dinstr *in)
 		if (rc)
 			return rc;
 		r->sel = 0;
+		r->ran_select = 1;
 		for (uint32_t j = 0; j < a[1]; j++) {
 			int32_t x = r->d[q][a[0] + j];
 			if (x >= 0 && x <= MAX_GUARD)
@@ -375,6 +458,7 @@ static void run_free(run *r)
 	free(r->xf[0]);
 	free(r->xf[1]);
 	free(r->doff);
+	free(r->tp);
 	free(r->link);
 	free(r->inj);
 	free(r->ej);
@@ -382,49 +466,259 @@ static void run_free(run *r)
 	free(r->pe_active);
 }
 
-/* Replay the RECV transfers of this phase through the flit-level NoC:
- * all created at once, each source injecting its packets in stream order
- * as its injection queue allows, each destination consuming on arrival.
- * Returns the cycles until the last tail arrived. */
-static int64_t noc_replay(run *r, sac_noc *n, int *next, int *order)
+/* The analytic estimate (docs/ISA.md, "The analytic estimate"): the
+ * double-buffering recurrence over the phases' analytic NoC times.
+ * Returns the latency; with write, also the timeline in T. */
+static int64_t analytic_timeline(const sac_target *t, tph *T, int n, int write)
 {
-	int m = r->nxf[1], npe = r->p->npe;
-	if (!m)
-		return 0;
-	/* Packets grouped by source, stream order kept (counting sort). */
-	int *cnt = next; /* npe + 1 entries */
-	memset(cnt, 0, sizeof(int) * ((size_t)npe + 1));
-	for (int i = 0; i < m; i++)
-		cnt[r->xf[1][i].src + 1]++;
-	for (int q = 0; q < npe; q++)
-		cnt[q + 1] += cnt[q];
-	int *pos = order + m; /* npe entries: the next slot per source */
-	memcpy(pos, cnt, sizeof(int) * (size_t)npe);
-	for (int i = 0; i < m; i++)
-		order[pos[r->xf[1][i].src]++] = i;
-	int *head = pos; /* reuse: the next packet to send per source */
-	memcpy(head, cnt, sizeof(int) * (size_t)npe);
-	int64_t t0 = sac_noc_now(n);
-	int left = m;
-	while (left > 0 && sac_noc_now(n) - t0 < ((int64_t)1 << 32)) {
-		for (int q = 0; q < npe; q++)
-			while (head[q] < cnt[q + 1] && sac_noc_send_room(n, q) > 0) {
-				const xfer *x = &r->xf[1][order[head[q]]];
-				sac_packet pk = {x->src, x->dst, (int)x->flits, 0, -1, 0};
-				if (sac_noc_send(n, &pk) != 1)
-					break;
-				head[q]++;
-			}
-		sac_noc_cycle(n);
-		for (int q = 0; q < npe; q++) {
-			sac_packet pk;
-			while (sac_noc_peek(n, q, &pk)) {
-				sac_noc_pop(n, q);
-				left--;
+	int64_t end_prev = 0, start_prev = 0, load_end = 0, sel_end = 0;
+	for (int i = 0; i < n; i++) {
+		int64_t ls = load_end > start_prev ? load_end : start_prev;
+		if (T[i].guard >= 0 && ls < sel_end)
+			ls = sel_end;
+		int64_t le = ls + T[i].stream_a;
+		int64_t start = end_prev > le ? end_prev : le;
+		int64_t gend = start + T[i].gather_a;
+		int64_t end = gend + T[i].comp + t->noc.sync_delay;
+		if (write) {
+			T[i].lstart = ls;
+			T[i].lend = le;
+			T[i].start = start;
+			T[i].gend = gend;
+			T[i].end = end;
+		}
+		if (T[i].sel)
+			sel_end = end;
+		load_end = le;
+		start_prev = start;
+		end_prev = end;
+	}
+	return end_prev;
+}
+
+/* A set of nodes with O(1) insertion and removal: items[0, *n), pos[x]
+ * the index of x or -1. */
+static void set_add(int *item, int *pos, int *n, int x)
+{
+	if (pos[x] < 0) {
+		pos[x] = *n;
+		item[(*n)++] = x;
+	}
+}
+
+static void set_del(int *item, int *pos, int *n, int x)
+{
+	int k = pos[x], y = item[--*n];
+	item[k] = y;
+	pos[y] = k;
+	pos[x] = -1;
+}
+
+#define ID_RECV 1 /* sac_packet.id of a RECV tile; 0: a weight block */
+
+enum { WAITING, GATHER, COMPUTE };
+
+/* The flit-level timeline (docs/ISA.md, "Phases, data movement and weight
+ * streaming"): one sac_noc carries every weight block and every RECV tile
+ * of the run phases T[0, n) on one clock.  Per cycle, in this order: the
+ * PEs pop what arrived; phase boundaries and the next weight stream's
+ * start; the port offers its next ready block to node 0's injection
+ * queue; the sources offer their RECV tiles in order as their queues have
+ * room; the network moves.  Cycles in which none of that can happen are
+ * skipped (sac_noc_skip), which changes nothing but the speed.  Fills the
+ * timeline fields of T. */
+static int flit_timeline(run *r, tph *T, int n)
+{
+	const sac_dprog *p = r->p;
+	const sac_target *t = &p->t;
+	int npe = p->npe, maxx = 1;
+	for (int i = 0; i < n; i++)
+		if (T[i].nx > maxx)
+			maxx = T[i].nx;
+	sac_noc *noc = sac_noc_new(t, r->e);
+	if (!noc)
+		return r->e->code ? r->e->code : SAC_ERR_NOMEM;
+	int *inb = calloc((size_t)npe, sizeof *inb);   /* packets on their way to q */
+	int *pl = malloc(sizeof(int) * (size_t)npe);   /* nodes with inb > 0 */
+	int *pp = malloc(sizeof(int) * (size_t)npe);
+	int *sl = malloc(sizeof(int) * (size_t)npe);   /* sources with tiles to send */
+	int *sp = malloc(sizeof(int) * (size_t)npe);
+	int *cnt = malloc(sizeof(int) * ((size_t)npe + 1));
+	int *head = malloc(sizeof(int) * (size_t)npe);
+	int *order = malloc(sizeof(int) * (size_t)maxx);
+	int rc = SAC_OK;
+	if (!inb || !pl || !pp || !sl || !sp || !cnt || !head || !order)
+		rc = sac_errf(r->e, SAC_ERR_NOMEM, "out of memory");
+	for (int q = 0; !rc && q < npe; q++)
+		pp[q] = sp[q] = -1;
+	const xfer *W = r->xf[0], *X = r->xf[1];
+	const sac_noc_stats *ns = sac_noc_get_stats(noc);
+	int i = 0, state = WAITING, j = 0, streaming = 0, k = 0, wleft = 0,
+	    rleft = 0, npl = 0, nsl = 0;
+	uint64_t popped = 0, seen = 0;
+	int64_t pop_at = INT64_MAX;
+	while (!rc && i < n) {
+		int64_t c = sac_noc_now(noc);
+		/* The PEs consume what arrived; the scan runs when packets were
+		 * ejected since the last one, or the first it saw shows. */
+		if (ns->packets_ejected != popped &&
+		    (ns->packets_ejected != seen || c >= pop_at)) {
+			seen = ns->packets_ejected;
+			pop_at = INT64_MAX;
+			for (int a = 0; a < npl; a++) {
+				int q = pl[a];
+				sac_packet pk;
+				while (sac_noc_peek(noc, q, &pk)) {
+					sac_noc_pop(noc, q);
+					popped++;
+					inb[q]--;
+					if (pk.id == ID_RECV) {
+						assert(state == GATHER && rleft > 0);
+						if (--rleft == 0) {
+							T[i].gend = c;
+							T[i].end = c + T[i].comp + t->noc.sync_delay;
+							state = COMPUTE;
+						}
+					} else {
+						assert(streaming && wleft > 0);
+						if (--wleft == 0) {
+							T[j++].lend = c;
+							streaming = 0;
+						}
+					}
+				}
+				int64_t f = sac_noc_peek_from(noc, q);
+				if (f < pop_at)
+					pop_at = f;
+				if (!inb[q])
+					set_del(pl, pp, &npl, q), a--;
 			}
 		}
+		/* Phase boundaries and the next stream's start in cycle c. */
+		for (;;) {
+			if (state == COMPUTE && c >= T[i].end) {
+				assert(c == T[i].end);
+				state = WAITING;
+				if (++i == n)
+					break;
+				continue;
+			}
+			if (state == WAITING && j > i) {
+				/* Its weights are in and the previous phase ended. */
+				T[i].start = c;
+				rleft = T[i].nx;
+				if (!rleft) {
+					T[i].gend = c;
+					T[i].end = c + T[i].comp + t->noc.sync_delay;
+					state = COMPUTE;
+					continue;
+				}
+				/* Tiles grouped by source, stream order kept. */
+				memset(cnt, 0, sizeof(int) * ((size_t)npe + 1));
+				for (int a = 0; a < T[i].nx; a++)
+					cnt[X[T[i].x0 + a].src + 1]++;
+				for (int q = 0; q < npe; q++)
+					cnt[q + 1] += cnt[q];
+				memcpy(head, cnt, sizeof(int) * (size_t)npe);
+				for (int a = 0; a < T[i].nx; a++)
+					order[head[X[T[i].x0 + a].src]++] = a;
+				memcpy(head, cnt, sizeof(int) * (size_t)npe);
+				for (int q = 0; q < npe; q++)
+					if (cnt[q + 1] > cnt[q])
+						set_add(sl, sp, &nsl, q);
+				state = GATHER;
+				continue;
+			}
+			/* Stream j starts once phase j - 1 started and, for an
+			 * expert's phase, the phase of the SELECT ended. */
+			if (!streaming && j < n &&
+			    (j == 0 || j - 1 < i || (j - 1 == i && state != WAITING)) &&
+			    (T[j].guard < 0 || T[j].selp < i)) {
+				T[j].lstart = c;
+				k = T[j].w0;
+				wleft = T[j].nw;
+				streaming = 1;
+				if (!wleft) {
+					T[j++].lend = c;
+					streaming = 0;
+				}
+				continue;
+			}
+			break;
+		}
+		if (i == n)
+			break;
+		/* The port offers its next block once read. */
+		if (streaming && k < T[j].w0 + T[j].nw &&
+		    c >= T[j].lstart + W[k].ready && sac_noc_send_room(noc, 0) > 0) {
+			sac_packet pk = {0, W[k].dst, (int)W[k].flits, 0, -1, 0};
+			int ok = sac_noc_send(noc, &pk);
+			assert(ok == 1);
+			(void)ok;
+			if (!inb[W[k].dst]++)
+				set_add(pl, pp, &npl, W[k].dst);
+			k++;
+		}
+		/* The PEs' DMAs offer their tiles. */
+		for (int a = 0; a < nsl; a++) {
+			int s = sl[a];
+			while (head[s] < cnt[s + 1] && sac_noc_send_room(noc, s) > 0) {
+				const xfer *x = &X[T[i].x0 + order[head[s]++]];
+				sac_packet pk = {s, x->dst, (int)x->flits, 0, -1, ID_RECV};
+				int ok = sac_noc_send(noc, &pk);
+				assert(ok == 1);
+				(void)ok;
+				if (!inb[x->dst]++)
+					set_add(pl, pp, &npl, x->dst);
+			}
+			if (head[s] == cnt[s + 1])
+				set_del(sl, sp, &nsl, s), a--;
+		}
+		sac_noc_cycle(noc);
+		/* Skip the cycles in which nothing can happen. */
+		int64_t now = c + 1, nx = sac_noc_next_event(noc);
+		if (nx > now) {
+			if (ns->packets_ejected != popped) {
+				int64_t v = ns->packets_ejected != seen ? now : pop_at;
+				if (v < nx)
+					nx = v;
+			}
+			if (state == COMPUTE && T[i].end < nx)
+				nx = T[i].end;
+			if (streaming && k < T[j].w0 + T[j].nw && sac_noc_send_room(noc, 0) > 0) {
+				int64_t v = T[j].lstart + W[k].ready;
+				if (v < nx)
+					nx = v > now ? v : now;
+			}
+			for (int a = 0; nx > now && a < nsl; a++)
+				if (sac_noc_send_room(noc, sl[a]) > 0)
+					nx = now;
+			if (nx == INT64_MAX)
+				rc = sac_errf(r->e, SAC_ERR_STATE, "dense timeline: nothing "
+					      "can move at cycle %lld in phase %d (a bug)",
+					      (long long)now, T[i].ph);
+			else if (nx > now)
+				sac_noc_skip(noc, nx - now);
+		}
 	}
-	return sac_noc_now(n) - t0;
+	if (!rc) {
+		/* The network's own count of flit hops is the energy's. */
+		uint64_t lf = 0;
+		for (int a = 0; a < n; a++)
+			lf += T[a].lf;
+		assert(ns->link_flits == lf && !sac_noc_busy(noc));
+		(void)lf;
+	}
+	free(inb);
+	free(pl);
+	free(pp);
+	free(sl);
+	free(sp);
+	free(cnt);
+	free(head);
+	free(order);
+	sac_noc_free(noc);
+	return rc;
 }
 
 static int dsim_run(const sac_dprog *p, const int32_t *const *qin,
@@ -435,14 +729,111 @@ int sac_dsim_run(const sac_dprog *p, const int32_t *const *qin,
 		 int32_t *logits, sac_dsim_stats *st, sac_dsim_trace *tr,
 		 sac_err *e)
 {
+	return dsim_run(p, qin, logits, st, tr, 1, e);
+}
+
+int sac_dsim_run_analytic(const sac_dprog *p, const int32_t *const *qin,
+			  int32_t *logits, sac_dsim_stats *st,
+			  sac_dsim_trace *tr, sac_err *e)
+{
 	return dsim_run(p, qin, logits, st, tr, 0, e);
 }
 
-int sac_dsim_run_flit(const sac_dprog *p, const int32_t *const *qin,
-		      int32_t *logits, sac_dsim_stats *st, sac_dsim_trace *tr,
-		      sac_err *e)
+/* After phase ph's instructions ran: its packets' analytic times and
+ * energy, its DRAM stream, its compute, appended to r->tp. */
+static int record_phase(run *r, int ph, int w0, int x0, int *last_sel,
+			const sac_dunit_counts *before)
 {
-	return dsim_run(p, qin, logits, st, tr, 1, e);
+	const sac_dprog *p = r->p;
+	const sac_target *t = &p->t;
+	if (r->ntp == r->tcap) {
+		int nc = r->tcap ? 2 * r->tcap : 64;
+		tph *a = realloc(r->tp, sizeof *a * (size_t)nc);
+		if (!a)
+			return sac_errf(r->e, SAC_ERR_NOMEM, "out of memory");
+		r->tp = a;
+		r->tcap = nc;
+	}
+	tph *T = &r->tp[r->ntp];
+	memset(T, 0, sizeof *T);
+	T->ph = ph;
+	T->block = p->phase[ph].block;
+	T->guard = p->phase[ph].guard;
+	T->sel = r->ran_select;
+	T->selp = *last_sel;
+	T->w0 = w0;
+	T->nw = r->nxf[0] - w0;
+	T->x0 = x0;
+	T->nx = r->nxf[1] - x0;
+	double npj = 0;
+	int64_t wnoc = noc_time(r, 0, w0, r->nxf[0], &npj, &T->lf);
+	T->gather_a = noc_time(r, 1, x0, r->nxf[1], &npj, &T->lf);
+	for (int i = w0; i < r->nxf[0]; i++)
+		T->flits += r->xf[0][i].flits;
+	for (int i = x0; i < r->nxf[1]; i++)
+		T->flits += r->xf[1][i].flits;
+	int rc = stream_ready(r, T);
+	if (rc)
+		return rc;
+	if (T->nw) {
+		uint64_t bpc = (uint64_t)t->dense.dram_bytes_per_cycle;
+		int64_t dr = (int64_t)((T->dbytes + bpc - 1) / bpc);
+		T->stream_a = t->dense.dram_latency + (dr > wnoc ? dr : wnoc);
+	}
+	uint64_t comp = 0, active = 0;
+	for (int q = 0; q < p->npe; q++) {
+		if (r->pe_cycles[q] > comp)
+			comp = r->pe_cycles[q];
+		active += r->pe_cycles[q] + r->pe_active[q];
+	}
+	T->comp = (int64_t)comp;
+	sac_dunit_counts d;
+	counts_diff(&d, &r->st->unit, before);
+	charge_unit(t, &d, T->pj);
+	T->pj[SAC_DE_DRAM] += (double)T->dbytes * t->energy.dram_byte;
+	T->pj[SAC_DE_NOC] += npj;
+	T->pj[SAC_DE_CLOCK] += (double)active * t->energy.clock_pe;
+	if (T->sel)
+		*last_sel = r->ntp;
+	r->ntp++;
+	return SAC_OK;
+}
+
+/* Charge the leakage of the timeline and sum the phases into st. */
+static void finish_stats(run *r)
+{
+	const sac_dprog *p = r->p;
+	const sac_target *t = &p->t;
+	sac_dsim_stats *st = r->st;
+	int64_t end_prev = 0;
+	for (int i = 0; i < r->ntp; i++) {
+		tph *T = &r->tp[i];
+		assert(T->lstart <= T->lend && T->lend <= T->start &&
+		       T->start >= end_prev && T->start <= T->gend && T->gend <= T->end);
+		T->pj[SAC_DE_LEAK] += (double)(T->end - end_prev) * p->npe * t->energy.leak_pe;
+		sac_dsim_block *B = &st->block[T->block];
+		B->cycles += T->end - end_prev;
+		B->stall += T->start - end_prev;
+		B->phases_run++;
+		for (int c = 0; c < SAC_DE_COUNT; c++) {
+			B->pj[c] += T->pj[c];
+			st->pj[c] += T->pj[c];
+		}
+		st->gather_cycles += T->gend - T->start;
+		st->compute_cycles += T->comp;
+		st->stream_cycles += T->lend - T->lstart;
+		st->stall_cycles += T->start - end_prev;
+		st->dram_bytes += T->dbytes;
+		st->flits += T->flits;
+		st->link_flits += T->lf;
+		st->phases_run++;
+		end_prev = T->end;
+	}
+	st->cycles = end_prev;
+	st->seconds = (double)end_prev / t->clock_hz;
+	st->instrs = st->unit.instrs;
+	for (int c = 0; c < SAC_DE_COUNT; c++)
+		st->energy_pj += st->pj[c];
 }
 
 static int dsim_run(const sac_dprog *p, const int32_t *const *qin,
@@ -469,10 +860,6 @@ static int dsim_run(const sac_dprog *p, const int32_t *const *qin,
 	R.pe_cycles = calloc((size_t)npe, sizeof *R.pe_cycles);
 	R.pe_active = calloc((size_t)npe, sizeof *R.pe_active);
 	int *lastph = calloc((size_t)p->ntensors + 1, sizeof *lastph);
-	sac_noc *noc = flit ? sac_noc_new(&p->t, e) : NULL;
-	int *fnext = NULL, *forder = NULL;
-	if (flit && !noc)
-		rc = SAC_ERR_NOMEM;
 	if (!R.d || !R.w || !R.segs || !R.nseg || !R.cur || !R.link || !R.inj ||
 	    !R.ej || !R.pe_cycles || !R.pe_active || !lastph)
 		rc = sac_errf(e, SAC_ERR_NOMEM, "out of memory");
@@ -512,14 +899,18 @@ static int dsim_run(const sac_dprog *p, const int32_t *const *qin,
 	for (int ph = 0; ph < p->nphases; ph++)
 		lastph[p->phase[ph].tensor] = ph;
 
+	/* The functional pass: values do not depend on timing (phases are
+	 * synchronous), so every phase runs here and leaves its packets and
+	 * compute for the timing pass. */
 	const sac_target *t = &p->t;
-	int64_t end_prev = 0, start_prev = 0, load_end = 0, sel_end = 0;
+	int last_sel = -1;
 	for (int ph = 0; !rc && ph < p->nphases; ph++) {
 		const sac_dphase *P = &p->phase[ph];
 		int skip = !guard_ok(&R, P->guard);
 		sac_dunit_counts before = st->unit;
-		R.nxf[0] = R.nxf[1] = 0;
+		int w0 = R.nxf[0], x0 = R.nxf[1];
 		R.ndoff = 0;
+		R.ran_select = 0;
 		memset(R.pe_cycles, 0, sizeof(uint64_t) * (size_t)npe);
 		memset(R.pe_active, 0, sizeof(uint64_t) * (size_t)npe);
 		for (int q = 0; !rc && q < npe; q++) {
@@ -552,91 +943,17 @@ static int dsim_run(const sac_dprog *p, const int32_t *const *qin,
 			st->phases_skipped++;
 			continue;
 		}
-		/* Data movement: the weight stream from the port, the RECVs. */
-		double npj = 0;
-		uint64_t lf = 0, flits = 0;
-		for (int l = 0; l < 2; l++)
-			for (int i = 0; i < R.nxf[l]; i++)
-				flits += R.xf[l][i].flits;
-		int64_t wnoc = noc_time(&R, 0, &npj, &lf);
-		int64_t gather = noc_time(&R, 1, &npj, &lf);
-		if (noc && R.nxf[1]) {
-			int *a = realloc(fnext, sizeof(int) * ((size_t)npe + 1));
-			if (a)
-				fnext = a;
-			int *b = realloc(forder, sizeof(int) * ((size_t)R.nxf[1] + (size_t)npe));
-			if (b)
-				forder = b;
-			if (!a || !b) {
-				rc = sac_errf(e, SAC_ERR_NOMEM, "out of memory");
-				break;
-			}
-			st->gather_flit_cycles += noc_replay(&R, noc, fnext, forder);
-		}
-		/* Distinct parameter bytes read from DRAM. */
-		qsort(R.doff, (size_t)R.ndoff, sizeof *R.doff, cmp_u64);
-		uint64_t dbytes = 0;
-		for (int i = 0; i < R.ndoff; i++)
-			if (i == 0 || R.doff[i] >> 24 != R.doff[i - 1] >> 24)
-				dbytes += R.doff[i] & 0xFFFFFF;
-		int64_t stream = 0;
-		if (R.ndoff) {
-			int64_t dr = (int64_t)((dbytes + (uint64_t)t->dense.dram_bytes_per_cycle - 1) /
-					       (uint64_t)t->dense.dram_bytes_per_cycle);
-			stream = t->dense.dram_latency + (dr > wnoc ? dr : wnoc);
-		}
-		uint64_t comp = 0, active = 0;
-		for (int q = 0; q < npe; q++) {
-			if (R.pe_cycles[q] > comp)
-				comp = R.pe_cycles[q];
-			active += R.pe_cycles[q] + R.pe_active[q];
-		}
-		/* Double buffering (docs/ISA.md). */
-		int64_t ls = load_end > start_prev ? load_end : start_prev;
-		if (P->guard >= 0 && ls < sel_end)
-			ls = sel_end;
-		int64_t le = ls + stream;
-		int64_t start = end_prev > le ? end_prev : le;
-		int64_t end = start + gather + (int64_t)comp + t->noc.sync_delay;
-		load_end = le;
-		/* Energy of the phase. */
-		sac_dunit_counts d;
-		double pj[SAC_DE_COUNT] = {0};
-		counts_diff(&d, &st->unit, &before);
-		charge_unit(t, &d, pj);
-		pj[SAC_DE_DRAM] += (double)dbytes * t->energy.dram_byte;
-		pj[SAC_DE_NOC] += npj;
-		pj[SAC_DE_CLOCK] += (double)active * t->energy.clock_pe;
-		pj[SAC_DE_LEAK] += (double)(end - end_prev) * npe * t->energy.leak_pe;
-		sac_dsim_block *B = &st->block[P->block];
-		B->cycles += end - end_prev;
-		B->stall += start - end_prev;
-		B->phases_run++;
-		for (int c = 0; c < SAC_DE_COUNT; c++) {
-			B->pj[c] += pj[c];
-			st->pj[c] += pj[c];
-		}
-		st->gather_cycles += gather;
-		st->compute_cycles += (int64_t)comp;
-		st->stream_cycles += stream;
-		st->stall_cycles += start - end_prev;
-		st->dram_bytes += dbytes;
-		st->flits += flits;
-		st->link_flits += lf;
-		st->phases_run++;
-		for (int q = 0; q < npe; q++) {
-			const seg *s = R.cur[q] ? &R.segs[q][R.cur[q] - 1] : NULL;
-			if (s && s->phase == ph)
-				for (uint32_t i = s->start; i < s->end; i++)
-					if (p->code[q][i].op == SAC_DOP_SELECT)
-						sel_end = end;
-		}
-		start_prev = start;
-		end_prev = end;
+		rc = record_phase(&R, ph, w0, x0, &last_sel, &before);
 		if (tr && lastph[P->tensor] == ph && tr->out[P->tensor]) {
 			read_tensor(&R, P->tensor, tr->out[P->tensor]);
 			tr->ran[P->tensor] = 1;
 		}
+	}
+	/* The timing pass. */
+	if (!rc) {
+		st->analytic_cycles = analytic_timeline(t, R.tp, R.ntp, !flit);
+		if (flit)
+			rc = flit_timeline(&R, R.tp, R.ntp);
 	}
 	if (!rc) {
 		/* Reshapes are views: their trace is their base's data. */
@@ -653,16 +970,9 @@ static int dsim_run(const sac_dprog *p, const int32_t *const *qin,
 			}
 		if (logits)
 			read_tensor(&R, p->output, logits);
-		st->cycles = end_prev;
-		st->seconds = (double)end_prev / t->clock_hz;
-		st->instrs = st->unit.instrs;
-		for (int c = 0; c < SAC_DE_COUNT; c++)
-			st->energy_pj += st->pj[c];
+		finish_stats(&R);
 	}
 	free(lastph);
-	free(fnext);
-	free(forder);
-	sac_noc_free(noc);
 	run_free(&R);
 	if (rc && tr)
 		sac_dsim_trace_free(tr);

@@ -8,8 +8,9 @@
  * where each node's output tiles live (PE, data-memory address, rows x
  * columns), used by the lowering to emit RECVs and by the simulator to
  * read node outputs back for comparison with the integer reference.
- * docs/ISA.md specifies the instructions, the phase timing and the weight
- * streaming; docs/FORMATS.md the image sections.  The simulator executes
+ * docs/ISA.md specifies the instructions, the phase timing (flit-level:
+ * weights and activations share one cycle-accurate NoC model) and the
+ * weight streaming; docs/FORMATS.md the image sections.  The simulator executes
  * the instruction streams (never the whole-graph integer executor): its
  * outputs equal sac_dense_forward_intq bit for bit, which
  * tests/check_dsim.c proves.  Nothing here prints or exits; no globals. */
@@ -129,11 +130,14 @@ typedef struct sac_dsim_stats {
 	int phases_run, phases_skipped;
 	uint64_t dram_bytes, flits, link_flits, instrs;
 	sac_dunit_counts unit;    /* summed over PEs */
+	/* Sums over the run phases of the timeline's parts (docs/ISA.md):
+	 * RECVs (start to the last tile's arrival), the slowest PE's compute,
+	 * weight streams (start to the last block's arrival), waits for
+	 * weights (the previous phase's end to this one's start). */
 	int64_t gather_cycles, compute_cycles, stream_cycles, stall_cycles;
-	/* sac_dsim_run_flit only: the phases' RECV transfers replayed through
-	 * the flit-level NoC model (sac_noc), each phase from an empty
-	 * network, summed: the check of the analytic bound gather_cycles. */
-	int64_t gather_flit_cycles;
+	/* The latency the analytic estimate gives for the same run (both
+	 * sac_dsim_run and sac_dsim_run_analytic compute it). */
+	int64_t analytic_cycles;
 } sac_dsim_stats;
 
 /* Optional per-tensor outputs, read back from the owners' data memories
@@ -149,16 +153,19 @@ void sac_dsim_trace_free(sac_dsim_trace *tr);
 /* Run one inference: qin[j] are the integer values of the j-th input
  * tensor (graph order), loaded by the host into the owners' memories
  * (outside the latency).  logits (rows * cols of the output, may be NULL)
- * receive the output tensor.  trace may be NULL. */
+ * receive the output tensor.  trace may be NULL.  The timing is
+ * flit-level: every weight block and every RECV tile goes through one
+ * cycle-accurate NoC model (sac_noc) on one clock (docs/ISA.md). */
 int sac_dsim_run(const sac_dprog *p, const int32_t *const *qin,
 		 int32_t *logits, sac_dsim_stats *st, sac_dsim_trace *tr,
 		 sac_err *e);
-/* The same, and every phase's RECV transfers also replayed through the
- * flit-level NoC model (st->gather_flit_cycles; timing and energy are
- * still the analytic ones). */
-int sac_dsim_run_flit(const sac_dprog *p, const int32_t *const *qin,
-		      int32_t *logits, sac_dsim_stats *st, sac_dsim_trace *tr,
-		      sac_err *e);
+/* The same values and counts, timed by the analytic estimate instead of
+ * the NoC model (docs/ISA.md, "The analytic estimate"): faster, and a
+ * lower latency than the flit-level timing (docs/RESULTS.md says by how
+ * much). */
+int sac_dsim_run_analytic(const sac_dprog *p, const int32_t *const *qin,
+			  int32_t *logits, sac_dsim_stats *st,
+			  sac_dsim_trace *tr, sac_err *e);
 /* Float inputs quantised at the input tensors' scales (round half away
  * from zero, saturated to their width): the boundary of
  * sac_dense_forward_int. */
