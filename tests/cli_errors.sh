@@ -260,6 +260,8 @@ if "$SAC" compile "$TMP/base/model.yaml" --weights "$TMP/base/weights.npz" \
 		"$SAC" sim "$TMP/flip.sac" --input "$TMP/base/sample.npy"
 	expect map-truncated-image 1 "trunc\.sac.*truncated" "$SAC" map "$TMP/trunc.sac"
 	expect sim-missing-input 2 "--input" "$SAC" sim "$TMP/good.sac"
+	expect sim-noc-spiking 2 "--noc is for dense images" \
+		"$SAC" sim "$TMP/good.sac" --input "$TMP/base/sample.npy" --noc analytic
 	"$SAC" events synth --seed 1 --class happiness -o "$TMP/ev.npy" >/dev/null &&
 		"$SAC" events frames "$TMP/ev.npy" --size 8x8 -o "$TMP/x8.npy" >/dev/null
 	expect sim-input-shape 1 "x8\.npy: .*expects \[4, 16, 16\]" \

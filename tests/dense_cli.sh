@@ -58,6 +58,17 @@ check "sim prints latency and blocks" $?
 "$SACCADE" sim "$tmp/m.sac" --input "$tmp/m/sample.npy" >"$tmp/s2.out"
 diff <(grep -v "^simulator:" "$tmp/s.out") <(grep -v "^simulator:" "$tmp/s2.out") >/dev/null
 check "sim is deterministic" $?
+grep -qE "^  NoC timing: flit-level \(the analytic estimate says [0-9]+ cycles" "$tmp/s.out" &&
+grep -qE '"noc":[[:space:]]*"flit"' "$tmp/r.json"
+check "sim: flit-level NoC by default, the analytic estimate beside it" $?
+# --noc analytic: the same logits and energy but the leakage, the
+# estimate's latency (the one the flit-level run printed).
+"$SACCADE" sim "$tmp/m.sac" --input "$tmp/m/sample.npy" --noc analytic >"$tmp/sa.out"
+est=$(sed -n 's/^  NoC timing: flit-level (the analytic estimate says \([0-9]*\) cycles.*/\1/p' "$tmp/s.out")
+[ -n "$est" ] && grep -q "^latency: $est cycles" "$tmp/sa.out" &&
+[ "$(grep '^logits:' "$tmp/s.out")" = "$(grep '^logits:' "$tmp/sa.out")" ] &&
+grep -q "the analytic estimate (--noc analytic)" "$tmp/sa.out"
+check "sim --noc analytic: the estimate, the same logits" $?
 
 # The int16 mode: the same on the chip as in dense-ref.
 "$SACCADE" compile "$tmp/m" --weight-bits 16 --act-bits 16 -o "$tmp/m16.sac" >/dev/null &&
@@ -87,6 +98,8 @@ expect "head does not fit a tiny target" 1 "node '[^']+'.*(needs|holds)" \
 	"$SACCADE" compile "$tmp/m" --target "$tmp/tiny.yaml" -o "$tmp/no.sac"
 expect "dense sim: --check refused" 2 "not available for dense images" \
 	"$SACCADE" sim "$tmp/m.sac" --input "$tmp/m/sample.npy" --check
+expect "dense sim: --noc wants flit or analytic" 2 "--noc wants flit or analytic, got fast" \
+	"$SACCADE" sim "$tmp/m.sac" --input "$tmp/m/sample.npy" --noc fast
 expect "dense sim: input not an .npy" 1 "mcoe\.yaml: not a \.npy file" \
 	"$SACCADE" sim "$tmp/m.sac" --input "$tmp/m/mcoe.yaml"
 # A NaN as the last value of the samples (float32, little-endian).
