@@ -531,7 +531,7 @@ static int flit_timeline(run *r, tph *T, int n)
 {
 	const sac_dprog *p = r->p;
 	const sac_target *t = &p->t;
-	int npe = p->npe, maxx = 1;
+	int npe = p->npe, maxx = 1, ofifo = t->pe.out_fifo;
 	for (int i = 0; i < n; i++)
 		if (T[i].nx > maxx)
 			maxx = T[i].nx;
@@ -648,9 +648,11 @@ static int flit_timeline(run *r, tph *T, int n)
 		}
 		if (i == n)
 			break;
-		/* The port offers its next block once read. */
+		/* The port offers its next block once read, into an empty
+		 * injection queue: a block waits for PE 0's queued tiles, a
+		 * tile behind at most one block. */
 		if (streaming && k < T[j].w0 + T[j].nw &&
-		    c >= T[j].lstart + W[k].ready && sac_noc_send_room(noc, 0) > 0) {
+		    c >= T[j].lstart + W[k].ready && sac_noc_send_room(noc, 0) == ofifo) {
 			sac_packet pk = {0, W[k].dst, (int)W[k].flits, 0, -1, 0};
 			int ok = sac_noc_send(noc, &pk);
 			assert(ok == 1);
@@ -685,7 +687,8 @@ static int flit_timeline(run *r, tph *T, int n)
 			}
 			if (state == COMPUTE && T[i].end < nx)
 				nx = T[i].end;
-			if (streaming && k < T[j].w0 + T[j].nw && sac_noc_send_room(noc, 0) > 0) {
+			if (streaming && k < T[j].w0 + T[j].nw &&
+			    sac_noc_send_room(noc, 0) == ofifo) {
 				int64_t v = T[j].lstart + W[k].ready;
 				if (v < nx)
 					nx = v > now ? v : now;
