@@ -210,6 +210,42 @@ static int mults_ok(ctx *x, const uint8_t *p, size_t n)
 	return SAC_OK;
 }
 
+/* Words D[addr .. addr + n) that the MAC array multiplies must lie within
+ * the declared input width, int8 or int16 with IN16 (docs/ISA.md,
+ * "Declared widths"): its lanes are 8 bits wide (two passes for int16)
+ * and cannot hold a wider word, so such an instruction is corrupt, not a
+ * value to saturate silently. */
+static int in_ok(ctx *x, uint32_t addr, uint64_t n, const char *what)
+{
+	int bits = x->in->flags & SAC_DF_IN16 ? 16 : 8;
+	for (uint64_t i = 0; i < n; i++) {
+		int32_t v = x->m->d[addr + i];
+		if (v != sac_dense_sat(v, bits))
+			return sac_errf(x->e, SAC_ERR_CORRUPT,
+					"%s: operand %s word D[%llu] = %d outside int%d%s",
+					optab[x->in->op].name, what,
+					(unsigned long long)(addr + i), v, bits,
+					bits == 8 ? " (flag IN16 not set)" : "");
+	}
+	return SAC_OK;
+}
+
+/* The rows [lo, hi] of a convolution's [T, width] input that its taps
+ * read, clipped to [0, T) and to the buffer's rows [xr0, xr0 + xrows)
+ * (a tap outside the buffer is an error of its own): in_ok on them. */
+static int in_rows_ok(ctx *x, uint32_t X, int64_t lo, int64_t hi, int64_t T,
+		      int64_t xr0, int64_t xrows, uint64_t width)
+{
+	lo = lo > 0 ? lo : 0;
+	lo = lo > xr0 ? lo : xr0;
+	hi = hi < T - 1 ? hi : T - 1;
+	hi = hi < xr0 + xrows - 1 ? hi : xr0 + xrows - 1;
+	if (hi < lo)
+		return SAC_OK;
+	return in_ok(x, X + (uint32_t)((uint64_t)(lo - xr0) * width),
+		     (uint64_t)(hi - lo + 1) * width, "X");
+}
+
 static int bits_of(const sac_dinstr *in)
 {
 	return in->bits ? in->bits : 32;
@@ -232,6 +268,7 @@ static int ex_matmul(ctx *x, sac_dunit_counts *k)
 		rc = sac_errf(x->e, SAC_ERR_CORRUPT, "matmul: %u rows but no output columns", rows);
 	const uint8_t *pm = x->m->w + P, *pb = pm + 8ull * n, *pw = pb + 8ull * n;
 	if (!rc) rc = mults_ok(x, pm, n);
+	if (!rc) rc = in_ok(x, X, (uint64_t)rows * K, "X");
 	if (rc)
 		return rc;
 	const int32_t *xv = x->m->d + X;
@@ -266,11 +303,17 @@ static int ex_conv(ctx *x, sac_dunit_counts *k)
 	if (!rc && (ker < 1 || ker % 2 == 0 || t0 + rows > T))
 		rc = sac_errf(x->e, SAC_ERR_CORRUPT, "conv: kernel %lld, rows %u from %lld of %lld",
 			      (long long)ker, rows, (long long)t0, (long long)T);
+	/* As matmul: no lowering emits it, and its counted reads would be
+	 * reads no datapath makes. */
+	if (!rc && n == 0 && rows > 0)
+		rc = sac_errf(x->e, SAC_ERR_CORRUPT, "conv: %u rows but no output columns", rows);
 	const uint8_t *pm = x->m->w + P, *pb = pm + 8ull * n, *pw = pb + 8ull * n;
 	if (!rc) rc = mults_ok(x, pm, n);
+	int64_t pad = (ker - 1) / 2;
+	if (!rc && rows > 0)
+		rc = in_rows_ok(x, X, t0 - pad, t0 + rows - 1 + pad, T, xr0, xrows, K);
 	if (rc)
 		return rc;
-	int64_t pad = (ker - 1) / 2;
 	const int32_t *xv = x->m->d + X;
 	int32_t *y = x->m->d + Y;
 	for (uint32_t r = 0; r < rows; r++) {
@@ -313,11 +356,16 @@ static int ex_dwconv(ctx *x, sac_dunit_counts *k)
 	if (!rc && (ker < 1 || (!causal && ker % 2 == 0) || t0 + rows > T))
 		rc = sac_errf(x->e, SAC_ERR_CORRUPT, "dwconv: kernel %lld, rows %u from %lld of %lld",
 			      (long long)ker, rows, (long long)t0, (long long)T);
+	if (!rc && C == 0 && rows > 0)
+		rc = sac_errf(x->e, SAC_ERR_CORRUPT, "dwconv: %u rows but no channels", rows);
 	const uint8_t *pm = x->m->w + P, *pb = pm + 8ull * C, *pw = pb + 8ull * C;
 	if (!rc) rc = mults_ok(x, pm, C);
+	int64_t off = causal ? ker - 1 : (ker - 1) / 2;
+	int64_t lo = causal && rev ? t0 : t0 - off; /* the first row a tap reads */
+	if (!rc && rows > 0)
+		rc = in_rows_ok(x, X, lo, lo + rows - 1 + ker - 1, T, xr0, xrows, C);
 	if (rc)
 		return rc;
-	int64_t off = causal ? ker - 1 : (ker - 1) / 2;
 	const int32_t *xv = x->m->d + X;
 	int32_t *y = x->m->d + Y;
 	for (uint32_t r = 0; r < rows; r++) {
@@ -544,6 +592,8 @@ static int ex_mjos(ctx *x, sac_dunit_counts *k)
 	if (!rc) rc = dok(x, Y, (uint64_t)rows * N, "Y");
 	if (!rc) rc = wok(x, P, bl, "block");
 	if (!rc) rc = mults_ok(x, x->m->w + P, 1 + 2ull * N);
+	if (!rc) rc = in_ok(x, A, (uint64_t)rows * N, "A");
+	if (!rc) rc = in_ok(x, Bv, (uint64_t)rows * N, "B");
 	if (rc)
 		return rc;
 	const uint8_t *p = x->m->w + P, *q0 = p + 8, *q1 = q0 + 8ull * N;
@@ -589,6 +639,11 @@ static int ex_attn(ctx *x, sac_dunit_counts *k)
 	int64_t c = rc ? 0 : get_i64(x->m->w + P + 16), g = rc ? 0 : get_i64(x->m->w + P + 24);
 	if (!rc && (Tk < 1 || c < 1 || g < 0 || g > 30))
 		rc = sac_errf(x->e, SAC_ERR_CORRUPT, "attn: keys %u or coefficient", Tk);
+	if (!rc && rows > 0) {
+		rc = in_ok(x, Q, (uint64_t)rows * dk, "Q");
+		if (!rc) rc = in_ok(x, Kb, (uint64_t)Tk * dk, "K");
+		if (!rc) rc = in_ok(x, Vb, (uint64_t)Tk * dk, "V");
+	}
 	if (rc)
 		return rc;
 	sac_dense_mult m0 = mult_at(x->m->w + P), m1 = mult_at(x->m->w + P + 8);
@@ -632,6 +687,8 @@ static int ex_gate(ctx *x, sac_dunit_counts *k)
 	int64_t c = rc ? 0 : get_i64(x->m->w + P), g = rc ? 0 : get_i64(x->m->w + P + 8);
 	if (!rc && (c < 1 || g < 0 || g > 30))
 		rc = sac_errf(x->e, SAC_ERR_CORRUPT, "gate: coefficient");
+	if (!rc) rc = in_ok(x, A, (uint64_t)rows * K, "A");
+	if (!rc) rc = in_ok(x, B, (uint64_t)rows * K, "B");
 	if (rc)
 		return rc;
 	int32_t *d = x->m->d;
@@ -663,6 +720,10 @@ static int ex_mix(ctx *x, sac_dunit_counts *k)
 	if (!rc) rc = dok(x, Y, n, "Y");
 	if (!rc) rc = wok(x, P, 16, "block");
 	if (!rc) rc = mults_ok(x, x->m->w + P, 2);
+	/* No lowering emits it; its counted gate reads would be reads no
+	 * datapath makes. */
+	if (!rc && F == 0 && rows > 0)
+		rc = sac_errf(x->e, SAC_ERR_CORRUPT, "mix: %u rows but no columns", rows);
 	if (rc)
 		return rc;
 	sac_dense_mult m0 = mult_at(x->m->w + P), m1 = mult_at(x->m->w + P + 8);

@@ -1,8 +1,9 @@
 // dense_unit.sv: the PE's dense unit (docs/ISA.md, docs/RTL.md "Dense
-// unit"): the MATMUL, LUT, ADD and MUL tile macro-instructions on the
-// PE's data memory D (32-bit words) and weight memory W (bytes), bit for
-// bit and cycle for cycle the C model sac_dunit_exec / sac_dunit_cycles
-// (dense/dunit.c), with the same action counters (sac_dunit_counts).
+// unit"): the MATMUL, CONV, DWCONV, MJOS, MIX, LUT, ADD and MUL tile
+// macro-instructions on the PE's data memory D (32-bit words) and weight
+// memory W (bytes), bit for bit and cycle for cycle the C model
+// sac_dunit_exec / sac_dunit_cycles (dense/dunit.c), with the same action
+// counters (sac_dunit_counts).
 //
 // Invariants the co-simulation (rtl/dunit_cosim.cpp) checks:
 //  - an instruction keeps `busy` high for exactly sac_dunit_cycles cycles
@@ -14,37 +15,48 @@
 //    into an unsigned low and a signed high byte, so that the MAC lanes are
 //    8-bit (9 x 9 signed products) and an int16 operand takes two passes,
 //    as the timing model charges;
+//  - a MAC input word outside its declared width (int8; int16 with IN16)
+//    is refused as the C model refuses it (docs/ISA.md, "Declared
+//    widths"): `corrupt` pulses with done in the cycle after the word is
+//    read; the words already written and the counters are then
+//    unspecified (the harness resets the unit);
 //  - every counter is incremented by the event it counts, in the cycle the
 //    event happens (a D word read, a table read, one 8x8 MAC lane pass ...).
-//    W reads are the parameter-block bytes a MATMUL output row actually
+//    W reads are the parameter-block bytes a MAC output row actually
 //    reads, charged as ceil(bytes / 8) 64-bit rows when the row ends.
 //
-// Cycle schedule of MATMUL (rows t, K, n outputs, G = ceil(n/L) lane groups,
-// f = 1, 2 or 4 passes): per row, K x G x f MAC cycles (the X word of
-// (t, k) is read once, in the first cycle of k, and latched; each cycle L
-// lanes accumulate one 8x8 partial product into the accumulator file of
-// their output), then ceil(n/V) requantisation cycles (V lanes: bias,
-// multiplier, rounding shift, saturation, D write); after the last row,
-// PIPELINE cycles of pipeline drain.  LUT: ceil(count/V) cycles of V
-// lanes (int8: read, table, write); with IN16 two cycles per group (read
-// and table t[i]; table t[i+1], interpolation, write), then the drain.
-// ADD / MUL: the multipliers are read (and counted) when the instruction
-// is taken, then ceil(count/V) cycles of V lanes (read A and B,
-// requantise, write Y), then the drain.
+// The MAC instructions share one schedule (rows t, n outputs, G =
+// ceil(n/L) lane groups, f = 1, 2 or 4 passes, S steps per row: MATMUL K,
+// CONV K x kernel, DWCONV kernel, MJOS 2N): per row, S x G x f MAC cycles
+// (each cycle L lanes accumulate one 8x8 partial product into the
+// accumulator of their output), then ceil(n/V) requantisation cycles (V
+// lanes: bias, multiplier, rounding shift, saturation, D write); after the
+// last row, PIPELINE cycles of pipeline drain.  They differ in the X word
+// of a step: MATMUL X[t, k], shared by the lanes, read in the first cycle
+// of the step and latched; CONV the input row of tap j of channel c
+// (zero outside [0, T)); DWCONV one word per lane (its channel's) of the
+// tap's row; MJOS A[t, k] then B[t, k - N], into two accumulator files
+// (the A half with the bias), with the A row latched for the residual
+// rq(A[t, o], mm0).  LUT: ceil(count/V) cycles of V lanes (int8: read,
+// table, write); with IN16 two cycles per group (read and table t[i];
+// table t[i+1], interpolation, write), then the drain.  ADD / MUL / MIX:
+// the multipliers are read (and counted) when the instruction is taken,
+// then ceil(count/V) cycles of V lanes (read the operands, requantise,
+// write Y), then the drain.
 //
 // Not implemented (the C model has them; `unsupported` pulses with done,
-// nothing is written, no cycle is spent): every other compute opcode
-// (CONV, DWCONV, LNORM, SOFTMAX, SCAN, MJOS, ATTN, GATE, MIX, TOPK,
-// MOESUM), system opcodes (the simulator's), a MATMUL with more than
-// NMAX outputs (the accumulator file).  No operand range checks: the C
-// model rejects out-of-range operands and invalid multipliers before it
-// runs (images come from files); here addresses wrap at the memory size.
-// Operand regions are assumed disjoint, or identical for LUT (the lanes
-// read a group before they write it, the C model walks element by
-// element: a partial overlap would differ).
+// nothing is written, no cycle is spent): LNORM, SOFTMAX, SCAN, ATTN,
+// GATE, TOPK, MOESUM, system opcodes (the simulator's), a MAC instruction
+// with more than NMAX outputs (the accumulator files).  No operand range
+// checks: the C model rejects out-of-range operands, invalid multipliers
+// and conv taps outside the X buffer before it runs (images come from
+// files); here addresses wrap at the memory size.  Operand regions are
+// assumed disjoint, or identical for LUT (the lanes read a group before
+// they write it, the C model walks element by element: a partial overlap
+// would differ).
 //
 // The memories are behavioural arrays (multi-ported: L weight bytes and
-// one D word per MAC cycle; 16 V parameter bytes and V D writes per
+// up to L D words per MAC cycle; 24 V parameter bytes and V D writes per
 // requantisation cycle), public to the harness, which fills and reads
 // them while the unit is idle.
 module dense_unit
@@ -69,6 +81,8 @@ module dense_unit
   output logic        busy,
   output logic        done,
   output logic        unsupported,       // with done: not executed
+  output logic        corrupt,           // with done: an input word outside
+                                         // its declared width; stopped
   // sac_dunit_counts, summed since reset.
   output logic [63:0] c_cycles,
   output logic [63:0] c_macs,
@@ -131,31 +145,51 @@ module dense_unit
   endfunction
 
   // ---- the latched instruction ----------------------------------------------
-  typedef enum logic [2:0] {S_IDLE, S_MAC, S_RQ, S_LUT, S_LUT_A, S_LUT_B, S_EW, S_TAIL} state_t;
+  typedef enum logic [3:0] {S_IDLE, S_MAC, S_RQ, S_LUT, S_LUT_A, S_LUT_B, S_EW,
+                            S_MIX, S_TAIL} state_t;
+  // The MAC instructions share one datapath; they differ in where a lane's
+  // X word and weight come from and in the requantisation.
+  typedef enum logic [1:0] {K_MM, K_CONV, K_DW, K_MJOS} kind_t;
   state_t state;
+  kind_t  kind;
   logic [7:0]  bits_q;
   logic        w16, in16;
   logic [31:0] a0, a1, a2, a3, a4, a5;
-  logic [31:0] ngrp;     // MATMUL: ceil(n / L) lane groups
+  logic [31:0] ngrp;     // MAC: ceil(n / L) lane groups
   logic [31:0] nvec;     // ceil(n / V) or ceil(count / V) vector steps
-  logic [1:0]  plast;    // MATMUL: passes - 1 (0, 1 or 3)
+  logic [1:0]  plast;    // MAC: passes - 1 (0, 1 or 3)
+  // MAC instructions, from the operands when the instruction is taken:
+  // rows, outputs n (dwconv: channels C; mjos: N), the MAC steps per row
+  // (matmul K; conv K kernel; dwconv kernel; mjos 2N), the weights per
+  // output, where the block's parts start, Y.
+  logic [31:0] rows, nout, kloop, kw, ydst;
+  logic [31:0] wbase, mbase, bbase, qbase;
+  logic [31:0] ksz;      // conv: K (input channels); mjos: N
+  logic [31:0] ker;      // conv: kernel (taps per channel)
+  logic [63:0] tbase;    // conv / dwconv: t0 - pad (dwconv reverse: t0 + pad)
+  logic [63:0] tlen, xr0; // T, the first row the X buffer holds
+  logic        trev;     // dwconv causal reverse: taps walk backwards
+  logic [63:0] mm0;      // mjos: the residual's multiplier
   // Loop state.
-  logic [31:0] t, k, g, j;
+  logic [31:0] t, k, g, j, ck, cj;  // ck, cj: conv's channel and tap of k
   logic [1:0]  ps;
-  logic [31:0] xrow, yrow;  // D addresses of row t of X and Y
-  logic [31:0] xlat;        // X[t, k], read in the first cycle of k
   logic [63:0] wbytes_row;  // W bytes read for the current output row
   logic [31:0] tail;
-  // The accumulator file; acc_v[o] = 0 means acc[o] is zero, so that one
-  // assignment clears the whole file at the start of an instruction.
+  // The accumulator files; acc_v[o] = 0 means acc[o] is zero, so that one
+  // assignment clears the whole file.  acc2: mjos' B half.  arow: mjos'
+  // A row, latched as it streams through the lanes (the residual term).
   logic [63:0] acc [NMAX];
-  logic [NMAX-1:0] acc_v;
+  logic [63:0] acc2 [NMAX];
+  logic [31:0] arow [NMAX];
+  logic [NMAX-1:0] acc_v, acc2_v;
   function automatic logic [63:0] acc_rd(input logic [NA-1:0] o);
     return acc_v[o] ? acc[o] : 64'd0;
   endfunction
+  function automatic logic [63:0] acc2_rd(input logic [NA-1:0] o);
+    return acc2_v[o] ? acc2[o] : 64'd0;
+  endfunction
 
-  // MATMUL operands: X rows K Y n P; LUT: X Y count P.
-  wire [31:0] rows = a1, kk = a2, nout = a4, pblk = a5;
+  // LUT: X Y count P.
   wire [31:0] lut_y = a1, lut_n = a2, lut_p = a3;
   // ADD, MUL: A B Y count P; the multipliers m0, m1 latched at the start.
   wire [31:0] ew_y = a2, ew_n = a3;
@@ -165,39 +199,69 @@ module dense_unit
   // ---- MAC lanes ---------------------------------------------------------------
   // Pass ps: which byte of an int16 weight (wsel) and of an int16 input
   // (xsel); the low byte of an int16 is unsigned, the high byte and an
-  // int8 signed, so every product is 9 x 9 bits.
+  // int8 signed, so every product is 9 x 9 bits.  The X words are read
+  // in the first pass of a step (shared by the lanes: in the first group
+  // of the step; dwconv, one per lane's channel: in every group) and
+  // latched per lane for the other passes and groups.  A word read
+  // outside its declared width (int8, IN16: int16) raises `corrupt`.
   wire wsel = w16 & ps[0];
   wire xsel = in16 & (w16 ? ps[1] : ps[0]);
-  wire first_of_k = g == 32'd0 && ps == 2'd0;
-  wire [31:0] xv = first_of_k ? rd_d(xrow + k) : xlat;
-  wire [7:0]  xbyte = xsel ? xv[15:8] : xv[7:0];
-  wire signed [8:0] x9 = {(in16 & ~xsel) ? 1'b0 : xbyte[7], xbyte};
+  wire rd_x = ps == 2'd0 && (kind == K_DW || g == 32'd0);
+  logic [63:0] tt;       // conv / dwconv: the input row of this tap
+  logic        tvalid;   // 0 <= tt < T (else the tap reads the zero padding)
+  logic [31:0] xaddr;    // the X word (dwconv: of channel 0)
+  always_comb begin
+    tt = kind == K_DW ? (trev ? tbase + 64'(t) - 64'(k) : tbase + 64'(t) + 64'(k))
+                      : tbase + 64'(t) + 64'(cj);
+    tvalid = kind == K_MM || kind == K_MJOS || ($signed(tt) >= 64'sd0 && $signed(tt) < $signed(tlen));
+    case (kind)
+      K_MM:    xaddr = a0 + t * kloop + k;
+      K_MJOS:  xaddr = k < ksz ? a0 + t * ksz + k : a1 + t * ksz + (k - ksz);
+      K_CONV:  xaddr = a0 + 32'(tt - xr0) * ksz + ck;
+      default: xaddr = a0 + 32'(tt - xr0) * nout;
+    endcase
+  end
+  logic [31:0] xlat [L];     // the lane's X word, latched for later passes
   logic [7:0]  wlat [L][2];  // the weight bytes, latched for the xsel pass
+  logic [31:0] xw [L];
   logic [7:0]  wbyte [L];
   logic        mac_act [L];
+  logic        mac_bad [L];  // an X word outside its declared width
   logic [63:0] mac_prod [L];
   logic [31:0] mac_nact;     // active lanes this cycle
+  logic        mac_corrupt;  // some lane's X word is outside its width
   always_comb begin
     mac_nact = 32'd0;
+    mac_corrupt = 1'b0;
     for (int l = 0; l < L; l++) begin
-      logic [31:0] o, waddr;
-      logic signed [8:0] w9;
+      logic [31:0] o, waddr, fresh;
+      logic [7:0]  xbyte;
+      logic signed [8:0] w9, x9;
       logic signed [17:0] p18;
       logic signed [63:0] p64;
       o = g * L + l;
       mac_act[l] = o < nout;
-      // w[o][k] of the block: n multipliers, n biases, then weights.
-      waddr = pblk + 32'd16 * nout + (o * kk + k) * (w16 ? 32'd2 : 32'd1) + {31'd0, wsel};
+      fresh = tvalid ? rd_d(kind == K_DW ? xaddr + o : xaddr) : 32'd0;
+      xw[l] = rd_x ? fresh : xlat[l];
+      mac_bad[l] = mac_act[l] && rd_x && (in16 ? $signed(fresh) != $signed(32'($signed(fresh[15:0])))
+                                               : $signed(fresh) != $signed(32'($signed(fresh[7:0]))));
+      xbyte = xsel ? xw[l][15:8] : xw[l][7:0];
+      x9 = {(in16 & ~xsel) ? 1'b0 : xbyte[7], xbyte};
+      // w[o][k] of the block's weights, kw per output.
+      waddr = wbase + (o * kw + k) * (w16 ? 32'd2 : 32'd1) + {31'd0, wsel};
       wbyte[l] = xsel ? wlat[l][wsel] : rd_w(waddr);
       w9 = {(w16 & ~wsel) ? 1'b0 : wbyte[l][7], wbyte[l]};
       p18 = w9 * x9;
       p64 = 64'(p18);
       mac_prod[l] = p64 <<< (5'd8 * ({4'd0, wsel} + {4'd0, xsel}));
       if (mac_act[l]) mac_nact = mac_nact + 32'd1;
+      if (mac_bad[l]) mac_corrupt = 1'b1;
     end
   end
 
   // ---- requantisation lanes -------------------------------------------------------
+  // Y = sat(rq(b + acc, m)); mjos: sat(rq(b + acc, q0) + rq(acc2, q1) +
+  // rq(A[t, o], mm0)).
   logic        rq_act [V];
   logic [31:0] rq_o [V];
   logic [31:0] rq_y [V];
@@ -205,18 +269,22 @@ module dense_unit
   always_comb begin
     rq_nact = 32'd0;
     for (int l = 0; l < V; l++) begin
-      // The shift is an int32 in [0, 62] (the C model rejects others).
+      // The shifts are int32 in [0, 62] (the C model rejects others).
       /* verilator lint_off UNUSEDSIGNAL */
-      logic [63:0] mult;
+      logic [63:0] mult, mult1;
       /* verilator lint_on UNUSEDSIGNAL */
-      logic [63:0] bias, sum, prod;
+      logic [63:0] bias, sum, y0, y1, y2;
       rq_o[l] = j * V + l;
       rq_act[l] = rq_o[l] < nout;
-      mult = rd_w64(pblk + 32'd8 * rq_o[l]);             // m (i32), sh (i32)
-      bias = rd_w64(pblk + 32'd8 * nout + 32'd8 * rq_o[l]);
+      mult = rd_w64(mbase + 32'd8 * rq_o[l]);            // m (i32), sh (i32)
+      bias = rd_w64(bbase + 32'd8 * rq_o[l]);
       sum = acc_rd(rq_o[l][NA-1:0]) + bias;
-      prod = sum * {{32{mult[31]}}, mult[31:0]};         // int64 product
-      rq_y[l] = sat(rshift(prod, mult[37:32]), bits_q);
+      y0 = rshift(sum * {{32{mult[31]}}, mult[31:0]}, mult[37:32]);
+      mult1 = rd_w64(qbase + 32'd8 * rq_o[l]);
+      y1 = rshift(acc2_rd(rq_o[l][NA-1:0]) * {{32{mult1[31]}}, mult1[31:0]}, mult1[37:32]);
+      y2 = rshift({{32{arow[rq_o[l][NA-1:0]][31]}}, arow[rq_o[l][NA-1:0]]} *
+                  {{32{mm0[31]}}, mm0[31:0]}, mm0[37:32]);
+      rq_y[l] = sat(kind == K_MJOS ? y0 + y1 + y2 : y0, bits_q);
       if (rq_act[l]) rq_nact = rq_nact + 32'd1;
     end
   end
@@ -224,7 +292,7 @@ module dense_unit
   // ---- table lanes ------------------------------------------------------------------
   // int8: Y = t[sat8(X) + 128].  IN16 (sac_dense_lut16): u = clamp16(X) +
   // 32768, i = u >> 8, f = u & 255, Y = t[i] + rshift((t[i+1] - t[i]) f, 8)
-  // in 32-bit two's complement as the C model's int32 arithmetic.  IN16
+  // with a 33-bit difference (64-bit lanes, exact as the C model).  IN16
   // and WIN (sac_dense_lutw, the window x0, 2^k, slope above latched when
   // the instruction is taken): u = X - x0, end = 256 2^k; u <= 0: t[0];
   // u >= end: sat(t[256] + rq(u - end, up)); else i = u >> k, f = the low
@@ -259,9 +327,9 @@ module dense_unit
       logic [63:0] r;    // the interpolation step fits 32 bits
       logic [63:0] ush;  // inside the window: (x - x0) >> k < 256
       /* verilator lint_on UNUSEDSIGNAL */
-      logic [31:0] x, t1, diff;
+      logic [31:0] x, t1;
       logic [15:0] u;
-      logic [63:0] p, uu, hi;
+      logic [63:0] diff, p, uu, hi;
       lt_i[l] = j * V + l;
       lt_act[l] = lt_i[l] < lut_n;
       x = rd_d(a0 + lt_i[l]);
@@ -292,8 +360,10 @@ module dense_unit
       lt_t0[l] = rd_w32(lut_p + {21'd0, lt_ii[l], 2'b00});
       // Step B: t[i + 1], the interpolation (or the slope above).
       t1 = rd_w32(lut_p + {20'd0, {1'b0, lat_ii[l]} + 10'd1, 2'b00});
-      diff = t1 - lat_t0[l];
-      p = {{32{diff[31]}}, diff} * {56'd0, lat_fr[l]};
+      // In 64 bits: entries of a table read from a file may be 2^32 apart
+      // (the C model's int64 difference); the result lies between them.
+      diff = {{32{t1[31]}}, t1} - {{32{lat_t0[l][31]}}, lat_t0[l]};
+      p = diff * {56'd0, lat_fr[l]};
       r = rshift(p, win_on ? {2'd0, win_k} : 6'd8);
       hi = {{32{lat_t0[l][31]}}, lat_t0[l]} +
            rshift(lat_ue[l] * {{32{win_m[31]}}, win_m}, win_sh);
@@ -327,33 +397,92 @@ module dense_unit
     end
   end
 
+  // ---- mix lanes --------------------------------------------------------------------
+  // MIX: AL Pp Qq rows F Y P; element i = t F + f of the [rows, F] block:
+  // Y = sat(rq(a p, m0) + rq((2^14 - a) q, m1)) with a = AL[t] (sac_dense
+  // rq's int64 products).  Lane l handles element j V + l; its (t, f) is
+  // lane 0's stepped l times (a chain of V incrementers, no divider).  A
+  // lane on the first column of a row reads that row's gate word.
+  logic [31:0] mix_t, mix_f;          // lane 0's row and column
+  logic [31:0] mix_tl [V+1], mix_fl [V+1];
+  logic        mx_act [V];
+  logic [31:0] mx_y [V];
+  logic [31:0] mx_nact, mx_nrow;
+  wire  [31:0] mix_cols = a4, mix_y = a5;
+  logic [63:0] mix_n;                 // rows F
+  always_comb begin
+    mx_nact = 32'd0;
+    mx_nrow = 32'd0;
+    mix_tl[0] = mix_t;
+    mix_fl[0] = mix_f;
+    for (int l = 0; l < V; l++) begin
+      logic [31:0] al, i;
+      logic [63:0] pa, qa;
+      i = j * V + l;
+      mx_act[l] = 64'(i) < mix_n;
+      al = rd_d(a0 + mix_tl[l]);
+      pa = 64'($signed(al)) * 64'($signed(rd_d(a1 + i)));
+      qa = 64'($signed(32'd16384 - al)) * 64'($signed(rd_d(a2 + i)));
+      mx_y[l] = sat(rshift(pa * {{32{ew_m0[31]}}, ew_m0[31:0]}, ew_m0[37:32]) +
+                    rshift(qa * {{32{ew_m1[31]}}, ew_m1[31:0]}, ew_m1[37:32]), bits_q);
+      if (mx_act[l]) begin
+        mx_nact = mx_nact + 32'd1;
+        if (mix_fl[l] == 32'd0) mx_nrow = mx_nrow + 32'd1;
+      end
+      if (mix_fl[l] == mix_cols - 32'd1) begin
+        mix_tl[l+1] = mix_tl[l] + 32'd1;
+        mix_fl[l+1] = 32'd0;
+      end else begin
+        mix_tl[l+1] = mix_tl[l];
+        mix_fl[l+1] = mix_fl[l] + 32'd1;
+      end
+    end
+  end
+
   // ---- sequencing ----------------------------------------------------------------------
   assign busy = state != S_IDLE;
-  assign c_div = 64'd0;      // no division in MATMUL and LUT
+  assign c_div = 64'd0;      // no division in the opcodes done here
   assign c_wmem_wr = 64'd0;  // W is written by WLOAD (the simulator's)
 
-  // Operands 6..14 and flag bits CAUSAL/REVERSE are not used by MATMUL and
-  // LUT.
-  wire _unused = &{1'b0, i_a[DUNIT_NOPS*32-1:6*32], i_flags[7:5], ew_m0[63:38],
-                    ew_m1[63:38]};
+  // Operands 11..14 are used by no opcode done here.
+  wire _unused = &{1'b0, i_a[DUNIT_NOPS*32-1:11*32], i_flags[7:5], ew_m0[63:38],
+                    ew_m1[63:38], mm0[63:38]};
 
   // Cycles per row end: the W bytes of the row become 64-bit rows.
   function automatic logic [63:0] wrows(input logic [63:0] b);
     return (b + 64'd7) >> 3;
   endfunction
 
+  // The last cycle of an instruction: the drain, or done now.
+  task automatic finish();
+    if (PIPELINE > 0) state <= S_TAIL;
+    else begin
+      state <= S_IDLE;
+      done <= 1'b1;
+      c_instrs <= c_instrs + 64'd1;
+    end
+  endtask
+
   always_ff @(posedge clk or negedge rst_n) begin
     if (!rst_n) begin
       state <= S_IDLE;
+      kind <= K_MM;
       done <= 1'b0;
       unsupported <= 1'b0;
+      corrupt <= 1'b0;
       {bits_q, w16, in16, a0, a1, a2, a3, a4, a5} <= '0;
-      {ngrp, nvec, plast, t, k, g, j, ps, xrow, yrow, xlat, wbytes_row, tail} <= '0;
-      {ew_add, ew_m0, ew_m1} <= '0;
+      {rows, nout, kloop, kw, ydst, wbase, mbase, bbase, qbase, ksz, ker} <= '0;
+      {tbase, tlen, xr0, trev, mm0} <= '0;
+      {ngrp, nvec, plast, t, k, g, j, ck, cj, ps, wbytes_row, tail} <= '0;
+      {ew_add, ew_m0, ew_m1, mix_t, mix_f, mix_n} <= '0;
       {win_on, win_x0, win_k, win_m, win_sh} <= '0;
       {c_cycles, c_macs, c_rq, c_alu, c_lut, c_dmem_rd, c_dmem_wr, c_wmem_rd, c_instrs} <= '0;
       acc_v <= '0;
-      for (int l = 0; l < L; l++) wlat[l] <= '{8'd0, 8'd0};
+      acc2_v <= '0;
+      for (int l = 0; l < L; l++) begin
+        wlat[l] <= '{8'd0, 8'd0};
+        xlat[l] <= 32'd0;
+      end
       for (int l = 0; l < V; l++) begin
         lat_ii[l] <= 9'd0;
         lat_fr[l] <= 8'd0;
@@ -364,68 +493,111 @@ module dense_unit
     end else begin
       done <= 1'b0;
       unsupported <= 1'b0;
+      corrupt <= 1'b0;
       if (state != S_IDLE) c_cycles <= c_cycles + 64'd1;
       case (state)
         S_IDLE: if (start) begin
-          logic [31:0] b0, b1, b2, b3, b4, b5;
+          logic [31:0] b [11];
+          logic [31:0] n_, r_, kl_;
+          logic        mac_op;
           /* verilator lint_off UNUSEDSIGNAL */
           logic [31:0] wk, wsh;
+          logic [63:0] off;
           /* verilator lint_on UNUSEDSIGNAL */
-          b0 = i_a[31:0];    b1 = i_a[63:32];   b2 = i_a[95:64];
-          b3 = i_a[127:96];  b4 = i_a[159:128]; b5 = i_a[191:160];
-          {a0, a1, a2, a3, a4, a5} <= {b0, b1, b2, b3, b4, b5};
+          for (int i = 0; i < 11; i++) b[i] = i_a[32*i +: 32];
+          {a0, a1, a2, a3, a4, a5} <= {b[0], b[1], b[2], b[3], b[4], b[5]};
           bits_q <= i_bits == 8'd0 ? 8'd32 : i_bits;
           w16 <= (i_flags & 8'(DF_W16)) != 8'd0;
           in16 <= (i_flags & 8'(DF_IN16)) != 8'd0;
           plast <= 2'(((i_flags & 8'(DF_W16)) != 8'd0 ? 2 : 1) *
                       ((i_flags & 8'(DF_IN16)) != 8'd0 ? 2 : 1) - 1);
-          {t, k, g, j, ps, tail} <= '0;
+          {t, k, g, j, ck, cj, ps, tail} <= '0;
           wbytes_row <= 64'd0;
-          xrow <= b0;
-          yrow <= b3;
-          if (i_op == 8'(DOP_MATMUL) && b4 <= NMAX) begin
-            ngrp <= (b4 + L - 1) / L;
-            nvec <= (b4 + V - 1) / V;
-            acc_v <= '0;
-            // rows x (ceil(n/L) K f + ceil(n/V)) cycles, then the drain.
-            if (b1 == 32'd0 || b4 == 32'd0) state <= PIPELINE > 0 ? S_TAIL : S_IDLE;
-            else state <= b2 == 32'd0 ? S_RQ : S_MAC;
-            if (PIPELINE == 0 && (b1 == 32'd0 || b4 == 32'd0)) begin
-              done <= 1'b1;
-              c_instrs <= c_instrs + 64'd1;
+          // The MAC instructions: rows r_, outputs n_, MAC steps kl_.
+          mac_op = 1'b1;
+          off = 64'd0;
+          case (i_op)
+            8'(DOP_MATMUL): begin          // X rows K Y n P
+              kind <= K_MM;
+              r_ = b[1]; n_ = b[4]; kl_ = b[2];
+              kw <= b[2]; ydst <= b[3];
+              mbase <= b[5]; bbase <= b[5] + 32'd8 * b[4]; wbase <= b[5] + 32'd16 * b[4];
             end
+            8'(DOP_CONV): begin            // ... t0 xr0 xrows T kernel
+              kind <= K_CONV;
+              r_ = b[1]; n_ = b[4]; kl_ = b[2] * b[10];
+              kw <= b[2] * b[10]; ydst <= b[3]; ksz <= b[2]; ker <= b[10];
+              mbase <= b[5]; bbase <= b[5] + 32'd8 * b[4]; wbase <= b[5] + 32'd16 * b[4];
+              off = (64'(b[10]) - 64'd1) >> 1;
+              tbase <= 64'(b[6]) - off; xr0 <= 64'(b[7]); tlen <= 64'(b[9]);
+            end
+            8'(DOP_DWCONV): begin          // X rows C Y P t0 xr0 xrows T kernel
+              kind <= K_DW;
+              r_ = b[1]; n_ = b[2]; kl_ = b[9];
+              kw <= b[9]; ydst <= b[3];
+              mbase <= b[4]; bbase <= b[4] + 32'd8 * b[2]; wbase <= b[4] + 32'd16 * b[2];
+              // CAUSAL: taps t - kernel + 1 .. t (REVERSE: t .. t + kernel - 1);
+              // else centred.
+              off = (i_flags & 8'(DF_CAUSAL)) != 8'd0 ? 64'(b[9]) - 64'd1
+                                                      : (64'(b[9]) - 64'd1) >> 1;
+              trev <= (i_flags & 8'(DF_CAUSAL | DF_REVERSE)) == 8'(DF_CAUSAL | DF_REVERSE);
+              tbase <= (i_flags & 8'(DF_CAUSAL | DF_REVERSE)) == 8'(DF_CAUSAL | DF_REVERSE)
+                       ? 64'(b[5]) + off : 64'(b[5]) - off;
+              xr0 <= 64'(b[6]); tlen <= 64'(b[8]);
+            end
+            8'(DOP_MJOS): begin            // A B rows N Y P
+              kind <= K_MJOS;
+              r_ = b[2]; n_ = b[3]; kl_ = 32'd2 * b[3];
+              kw <= 32'd2 * b[3]; ydst <= b[4]; ksz <= b[3];
+              mm0 <= rd_w64(b[5]);
+              mbase <= b[5] + 32'd8; qbase <= b[5] + 32'd8 + 32'd8 * b[3];
+              bbase <= b[5] + 32'd8 + 32'd16 * b[3]; wbase <= b[5] + 32'd8 + 32'd24 * b[3];
+            end
+            default: begin
+              mac_op = 1'b0;
+              r_ = 32'd0; n_ = 32'd0; kl_ = 32'd0;
+            end
+          endcase
+          if (mac_op && n_ <= NMAX) begin
+            rows <= r_;
+            nout <= n_;
+            kloop <= kl_;
+            ngrp <= (n_ + L - 1) / L;
+            nvec <= (n_ + V - 1) / V;
+            acc_v <= '0;
+            acc2_v <= '0;
+            // rows x (ceil(n/L) kloop f + ceil(n/V)) cycles, then the drain.
+            if (r_ == 32'd0 || n_ == 32'd0) finish();
+            else state <= kl_ == 32'd0 ? S_RQ : S_MAC;
           end else if (i_op == 8'(DOP_LUT)) begin
-            nvec <= (b2 + V - 1) / V;
+            nvec <= (b[2] + V - 1) / V;
             // The window after the 257 entries (x0, k, the slope's m and
             // shift); the C model charges no action for reading it.
             win_on <= (i_flags & 8'(DF_IN16 | DF_WIN)) == 8'(DF_IN16 | DF_WIN);
-            win_x0 <= rd_w32(b3 + 32'd1028);
-            wk = rd_w32(b3 + 32'd1032);     // 0..8 (the C model checks)
-            wsh = rd_w32(b3 + 32'd1040);    // 0..62 (likewise)
+            win_x0 <= rd_w32(b[3] + 32'd1028);
+            wk = rd_w32(b[3] + 32'd1032);     // 0..8 (the C model checks)
+            wsh = rd_w32(b[3] + 32'd1040);    // 0..62 (likewise)
             win_k <= wk[3:0];
-            win_m <= rd_w32(b3 + 32'd1036);
+            win_m <= rd_w32(b[3] + 32'd1036);
             win_sh <= wsh[5:0];
-            if (b2 == 32'd0) begin
-              state <= PIPELINE > 0 ? S_TAIL : S_IDLE;
-              if (PIPELINE == 0) begin
-                done <= 1'b1;
-                c_instrs <= c_instrs + 64'd1;
-              end
-            end else state <= (i_flags & 8'(DF_IN16)) != 8'd0 ? S_LUT_A : S_LUT;
-          end else if (i_op == 8'(DOP_ADD) || i_op == 8'(DOP_MUL)) begin
+            if (b[2] == 32'd0) finish();
+            else state <= (i_flags & 8'(DF_IN16)) != 8'd0 ? S_LUT_A : S_LUT;
+          end else if (i_op == 8'(DOP_ADD) || i_op == 8'(DOP_MUL) || i_op == 8'(DOP_MIX)) begin
             // The multipliers, once per instruction: one 64-bit W row each.
+            logic [31:0] pb;
+            logic [63:0] n64;
+            pb = i_op == 8'(DOP_MIX) ? b[6] : b[4];
             ew_add <= i_op == 8'(DOP_ADD);
-            ew_m0 <= rd_w64(b4);
-            ew_m1 <= i_op == 8'(DOP_ADD) ? rd_w64(b4 + 32'd8) : 64'd0;
-            c_wmem_rd <= c_wmem_rd + (i_op == 8'(DOP_ADD) ? 64'd2 : 64'd1);
-            nvec <= (b3 + V - 1) / V;
-            if (b3 == 32'd0) begin
-              state <= PIPELINE > 0 ? S_TAIL : S_IDLE;
-              if (PIPELINE == 0) begin
-                done <= 1'b1;
-                c_instrs <= c_instrs + 64'd1;
-              end
-            end else state <= S_EW;
+            ew_m0 <= rd_w64(pb);
+            ew_m1 <= i_op != 8'(DOP_MUL) ? rd_w64(pb + 32'd8) : 64'd0;
+            c_wmem_rd <= c_wmem_rd + (i_op != 8'(DOP_MUL) ? 64'd2 : 64'd1);
+            // ADD / MUL: count; MIX: rows F.
+            n64 = i_op == 8'(DOP_MIX) ? 64'(b[3]) * 64'(b[4]) : 64'(b[3]);
+            mix_n <= n64;
+            {mix_t, mix_f} <= '0;
+            nvec <= 32'((n64 + 64'(V) - 64'd1) / 64'(V));
+            if (n64 == 64'd0) finish();
+            else state <= i_op == 8'(DOP_MIX) ? S_MIX : S_EW;
           end else if (i_op == 8'(DOP_NOP)) begin
             done <= 1'b1;            // 0 cycles, as sac_dunit_cycles
             c_instrs <= c_instrs + 64'd1;
@@ -436,31 +608,51 @@ module dense_unit
         end
 
         S_MAC: begin
+          if (mac_corrupt) begin
+            // An X word outside its declared width: stop (docs/ISA.md).
+            state <= S_IDLE;
+            done <= 1'b1;
+            corrupt <= 1'b1;
+          end
           for (int l = 0; l < L; l++)
             if (mac_act[l]) begin
               logic [NA-1:0] o;
               o = NA'(g * L + l);  // < n <= NMAX
-              acc[o] <= acc_rd(o) + mac_prod[l];
-              acc_v[o] <= 1'b1;
+              if (kind == K_MJOS && k >= ksz) begin
+                acc2[o] <= acc2_rd(o) + mac_prod[l];
+                acc2_v[o] <= 1'b1;
+              end else begin
+                acc[o] <= acc_rd(o) + mac_prod[l];
+                acc_v[o] <= 1'b1;
+              end
               if (!xsel) wlat[l][wsel] <= wbyte[l];
             end
+          for (int l = 0; l < L; l++)
+            if (rd_x) xlat[l] <= xw[l];
+          if (kind == K_MJOS && rd_x && k < ksz) arow[NA'(k)] <= xw[0];
           c_macs <= c_macs + 64'(mac_nact);
           if (!xsel) wbytes_row <= wbytes_row + 64'(mac_nact);
-          if (first_of_k) begin
-            xlat <= xv;
-            c_dmem_rd <= c_dmem_rd + 64'd1;
-          end
-          if (ps != plast) ps <= ps + 2'd1;
-          else begin
-            ps <= 2'd0;
-            if (g != ngrp - 32'd1) g <= g + 32'd1;
+          // One D word per step (the shared X), or one per lane (dwconv).
+          if (rd_x) c_dmem_rd <= c_dmem_rd + (kind == K_DW ? 64'(mac_nact) : 64'd1);
+          if (!mac_corrupt) begin
+            if (ps != plast) ps <= ps + 2'd1;
             else begin
-              g <= 32'd0;
-              if (k != kk - 32'd1) k <= k + 32'd1;
+              ps <= 2'd0;
+              if (g != ngrp - 32'd1) g <= g + 32'd1;
               else begin
-                k <= 32'd0;
-                j <= 32'd0;
-                state <= S_RQ;
+                g <= 32'd0;
+                // conv: k = channel ck x kernel + tap cj.
+                if (cj == ker - 32'd1 || kind != K_CONV) begin
+                  cj <= 32'd0;
+                  ck <= ck + 32'd1;
+                end else cj <= cj + 32'd1;
+                if (k != kloop - 32'd1) k <= k + 32'd1;
+                else begin
+                  k <= 32'd0;
+                  {ck, cj} <= '0;
+                  j <= 32'd0;
+                  state <= S_RQ;
+                end
               end
             end
           end
@@ -469,32 +661,45 @@ module dense_unit
         S_RQ: begin
           for (int l = 0; l < V; l++)
             if (rq_act[l]) begin
-              dmem[DA'(yrow + rq_o[l])] <= rq_y[l];
+              dmem[DA'(ydst + t * nout + rq_o[l])] <= rq_y[l];
               acc_v[rq_o[l][NA-1:0]] <= 1'b0;  // zero for the next row
+              acc2_v[rq_o[l][NA-1:0]] <= 1'b0;
             end
-          c_rq <= c_rq + 64'(rq_nact);
+          // mjos: three requantisations and two adds per output.
+          c_rq <= c_rq + (kind == K_MJOS ? 64'd3 : 64'd1) * 64'(rq_nact);
+          if (kind == K_MJOS) c_alu <= c_alu + 64'd2 * 64'(rq_nact);
           c_dmem_wr <= c_dmem_wr + 64'(rq_nact);
           if (j != nvec - 32'd1) begin
             j <= j + 32'd1;
-            wbytes_row <= wbytes_row + 64'd16 * 64'(rq_nact);
+            wbytes_row <= wbytes_row + (kind == K_MJOS ? 64'd24 : 64'd16) * 64'(rq_nact);
           end else begin
-            // The row's parameter bytes: 16 n of multipliers and biases,
-            // n K (x 2 for W16) of weights.
-            c_wmem_rd <= c_wmem_rd + wrows(wbytes_row + 64'd16 * 64'(rq_nact));
+            // The row's parameter bytes: 16 n of multipliers and biases
+            // (mjos: 24 N and the residual's multiplier), then the weights.
+            c_wmem_rd <= c_wmem_rd + wrows(wbytes_row +
+                         (kind == K_MJOS ? 64'd24 : 64'd16) * 64'(rq_nact) +
+                         (kind == K_MJOS ? 64'd8 : 64'd0));
             wbytes_row <= 64'd0;
             j <= 32'd0;
-            if (t == rows - 32'd1) state <= PIPELINE > 0 ? S_TAIL : S_IDLE;
+            if (t == rows - 32'd1) finish();
             else begin
               t <= t + 32'd1;
-              xrow <= xrow + kk;
-              yrow <= yrow + nout;
-              state <= kk == 32'd0 ? S_RQ : S_MAC;
-            end
-            if (PIPELINE == 0 && t == rows - 32'd1) begin
-              done <= 1'b1;
-              c_instrs <= c_instrs + 64'd1;
+              state <= kloop == 32'd0 ? S_RQ : S_MAC;
             end
           end
+        end
+
+        S_MIX: begin
+          for (int l = 0; l < V; l++)
+            if (mx_act[l]) dmem[DA'(mix_y + j * V + l)] <= mx_y[l];
+          c_macs <= c_macs + 64'd4 * 64'(mx_nact);   // two 16 x 32 products
+          c_rq <= c_rq + 64'd2 * 64'(mx_nact);
+          c_alu <= c_alu + 64'd2 * 64'(mx_nact);     // 2^14 - a, the sum
+          c_dmem_rd <= c_dmem_rd + 64'd2 * 64'(mx_nact) + 64'(mx_nrow);
+          c_dmem_wr <= c_dmem_wr + 64'(mx_nact);
+          mix_t <= mix_tl[V];
+          mix_f <= mix_fl[V];
+          if (j != nvec - 32'd1) j <= j + 32'd1;
+          else finish();
         end
 
         S_LUT, S_LUT_B: begin
@@ -511,13 +716,7 @@ module dense_unit
           if (j != nvec - 32'd1) begin
             j <= j + 32'd1;
             if (state == S_LUT_B) state <= S_LUT_A;
-          end else begin
-            state <= PIPELINE > 0 ? S_TAIL : S_IDLE;
-            if (PIPELINE == 0) begin
-              done <= 1'b1;
-              c_instrs <= c_instrs + 64'd1;
-            end
-          end
+          end else finish();
         end
 
         S_EW: begin
@@ -533,13 +732,7 @@ module dense_unit
             c_macs <= c_macs + 64'(ew_nact); // A B
           end
           if (j != nvec - 32'd1) j <= j + 32'd1;
-          else begin
-            state <= PIPELINE > 0 ? S_TAIL : S_IDLE;
-            if (PIPELINE == 0) begin
-              done <= 1'b1;
-              c_instrs <= c_instrs + 64'd1;
-            end
-          end
+          else finish();
         end
 
         S_LUT_A: begin

@@ -95,6 +95,12 @@ const char *counter_names[] = {"cycles", "macs", "rq", "alu", "lut", "div",
 			       "wmem_writes", "instrs"};
 enum { NCOUNT = 11 };
 
+int32_t le32(const uint8_t *p)
+{
+	return (int32_t)((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+			 (uint32_t)p[3] << 24);
+}
+
 void counts_vec(const sac_dunit_counts &k, uint64_t v[NCOUNT])
 {
 	uint64_t x[NCOUNT] = {k.cycles, k.macs, k.rq, k.alu, k.lut, k.div,
@@ -114,15 +120,23 @@ struct bench {
 	sig<decltype(top.busy)> busy;
 	sig<decltype(top.done)> done;
 	sig<decltype(top.unsupported)> unsupported;
+	sig<decltype(top.corrupt)> corrupt;
 	sig<decltype(top.c_cycles)> c[NCOUNT];
 
 	sac_dunit_cfg cfg;
 	sac_dunit_counts kc = {}; // the C model's, summed
 	uint64_t ninstr = 0, ncycles = 0, nmatmul = 0, nlut = 0, nnop = 0;
-	uint64_t nadd = 0, nmul = 0, nwin = 0;
+	uint64_t nadd = 0, nmul = 0, nwin = 0, nconv = 0, ndw = 0, ndwc = 0, ndwr = 0;
+	uint64_t nmjos = 0, nmix = 0, ncorrupt = 0;
+	// The C model executed these and the unit not (the layer tests'
+	// instructions of opcodes the RTL does not implement), on their own
+	// counters.
+	uint64_t nconly = 0;
+	sac_dunit_counts kc_only = {};
+	bool may_be_corrupt = false; // the generator planted a word beyond its width
 	// What the run covered: MATMULs with int16 weights / inputs, LUTs
 	// with the interpolated table, outputs at a saturation bound.
-	uint64_t nw16 = 0, nin16 = 0, nlut16 = 0, nsat = 0, nout = 0;
+	uint64_t nw16 = 0, nin16 = 0, nlut16 = 0, nsat = 0, nout = 0, nlut_wide = 0;
 	long failed_at = -1;
 	long fault_at = -1;       // instruction after which the C side is changed
 
@@ -138,6 +152,7 @@ struct bench {
 		top.busy(busy);
 		top.done(done);
 		top.unsupported(unsupported);
+		top.corrupt(corrupt);
 		top.c_cycles(c[0]);
 		top.c_macs(c[1]);
 		top.c_rq(c[2]);
@@ -164,12 +179,20 @@ struct bench {
 #ifdef COSIM_PIPELINE
 		cfg.pipeline = COSIM_PIPELINE;
 #endif
+		reset();
+	}
+
+	// After a corrupt instruction the unit's counters are unspecified:
+	// both sides start again from zero.
+	void reset()
+	{
 		rst_n = 0;
 		start = 0;
 		for (int i = 0; i < 3; i++)
 			edge();
 		rst_n = 1;
 		edge();
+		kc = sac_dunit_counts{};
 	}
 
 	void edge()
@@ -193,7 +216,9 @@ struct bench {
 	{
 		fprintf(stderr, "  instruction #%ld: %s bits %u flags 0x%x operands", no,
 			sac_dunit_op_name(in.op), in.bits, in.flags);
-		int n = in.op == SAC_DOP_LUT ? 4 : in.op == SAC_DOP_MATMUL ? 6 : 5;
+		int n = in.op == SAC_DOP_LUT ? 4 : in.op == SAC_DOP_MATMUL ? 6 :
+			in.op == SAC_DOP_CONV ? 11 : in.op == SAC_DOP_DWCONV ? 10 :
+			in.op == SAC_DOP_MJOS ? 6 : in.op == SAC_DOP_MIX ? 7 : 5;
 		for (int i = 0; i < n; i++)
 			fprintf(stderr, " %u", in.a[i]);
 		fprintf(stderr, "\n");
@@ -206,11 +231,16 @@ struct bench {
 		load(d, w);
 		sac_dunit_mem m = {d, COSIM_DWORDS, w, COSIM_WBYTES};
 		sac_err e = {};
-		if (sac_dunit_exec(&cfg, &m, &in, &kc, &e)) {
+		sac_dunit_counts k0 = kc;
+		int bad = sac_dunit_exec(&cfg, &m, &in, &kc, &e);
+		if (bad && (!may_be_corrupt || bad != SAC_ERR_CORRUPT ||
+			    !strstr(e.msg, "outside int"))) {
 			fprintf(stderr, "dunit_cosim: the C model refused instruction #%ld (%s): %s\n",
 				no, sac_dunit_op_name(in.op), e.msg);
 			exit(2); // a harness bug: it only makes valid instructions
 		}
+		if (bad)
+			kc = k0;
 		uint64_t want_cycles = sac_dunit_cycles(&cfg, &in);
 		if (in.op == SAC_DOP_MATMUL) {
 			int bits = in.bits ? in.bits : 32;
@@ -223,11 +253,25 @@ struct bench {
 		nlut16 += in.op == SAC_DOP_LUT && (in.flags & SAC_DF_IN16);
 		nwin += in.op == SAC_DOP_LUT && (in.flags & SAC_DF_IN16) &&
 			(in.flags & SAC_DF_WIN);
+		if (in.op == SAC_DOP_LUT && (in.flags & SAC_DF_IN16)) {
+			// A table with adjacent entries 2^31 or more apart: the
+			// interpolation needs its 33-bit difference.
+			int64_t gap = 0;
+			for (uint32_t i = 0; i < 256; i++) {
+				int64_t dv = std::llabs((int64_t)le32(w + in.a[3] + 4 * i + 4) -
+							le32(w + in.a[3] + 4 * i));
+				gap = dv > gap ? dv : gap;
+			}
+			nlut_wide += gap >= ((int64_t)1 << 31);
+		}
 		failed_at = no; // until the checks pass
 		if (fault_at >= 0 && no == fault_at) {
 			// A wrong result on the C side: the word the model wrote first.
 			uint32_t y = in.op == SAC_DOP_LUT ? in.a[1] :
-				     in.op == SAC_DOP_MATMUL ? in.a[3] : in.a[2];
+				     in.op == SAC_DOP_MATMUL || in.op == SAC_DOP_CONV ||
+				     in.op == SAC_DOP_DWCONV ? in.a[3] :
+				     in.op == SAC_DOP_MJOS ? in.a[4] : in.op == SAC_DOP_MIX ? in.a[5] :
+				     in.a[2];
 			d[y] ^= 1;
 			fprintf(stderr, "fault: C-side D[%u] changed after instruction #%ld\n", y, no);
 		}
@@ -267,6 +311,31 @@ struct bench {
 		nadd += in.op == SAC_DOP_ADD;
 		nmul += in.op == SAC_DOP_MUL;
 		nnop += in.op == SAC_DOP_NOP;
+		nconv += in.op == SAC_DOP_CONV;
+		ndw += in.op == SAC_DOP_DWCONV;
+		ndwc += in.op == SAC_DOP_DWCONV && (in.flags & SAC_DF_CAUSAL);
+		ndwr += in.op == SAC_DOP_DWCONV && (in.flags & SAC_DF_CAUSAL) &&
+			(in.flags & SAC_DF_REVERSE);
+		nmjos += in.op == SAC_DOP_MJOS;
+		nmix += in.op == SAC_DOP_MIX;
+		if (bad || corrupt.read()) {
+			// A MAC input beyond its declared width: both sides must
+			// refuse it (the words written before the unit stopped
+			// and its counters are unspecified), then start again.
+			if (!bad || !corrupt.read() || !done.read()) {
+				fprintf(stderr, "DIVERGENCE: %s\n", bad ?
+					"the C model found an input beyond its width, the unit did not"
+					" raise corrupt" : "the unit raised corrupt, the C model did not");
+				if (bad)
+					fprintf(stderr, "  C model: %s\n", e.msg);
+				describe(no, in);
+				return false;
+			}
+			ncorrupt++;
+			reset();
+			failed_at = -1;
+			return true;
+		}
 		if (!done.read() || unsupported.read()) {
 			fprintf(stderr, "DIVERGENCE: %s\n", unsupported.read() ?
 				"the unit does not implement the instruction" :
@@ -324,73 +393,203 @@ int32_t rval(rng &r, int bits)
 	}
 }
 
-sac_dinstr gen_matmul(rng &r, int32_t *d, uint8_t *w, int wb_max)
+// An unguarded instruction of opcode op with a random output width
+// (0: 32, 8, 16, 32).
+sac_dinstr new_ins(rng &r, int op)
 {
 	sac_dinstr in = {};
-	in.op = SAC_DOP_MATMUL;
+	in.op = (uint8_t)op;
+	in.guard = -1;
 	static const uint8_t widths[] = {0, 8, 16, 32};
 	in.bits = widths[r.next() % 4];
-	bool w16 = r.chance(40) && wb_max > 1, x16 = r.chance(35);
+	return in;
+}
+
+// A multiplier at pm for sums bounded by `bound` (|sum m| < 2^62, as the
+// quantiser guarantees, docs/MCOE.md): m from 0 to the largest the bound
+// allows; the shift at an extreme, random, or one that puts the output
+// near the width's range (so that some saturate and some do not).
+void put_mult(rng &r, uint8_t *pm, int64_t bound, int bits)
+{
+	int64_t mmax = ((int64_t)1 << 62) / bound;
+	if (mmax > INT32_MAX)
+		mmax = INT32_MAX;
+	int64_t m;
+	switch (r.next() % 5) {
+	case 0: m = mmax; break;
+	case 1: m = r.range(0, 1); break;
+	default: m = r.range(mmax / 2, mmax); break;
+	}
+	int sh;
+	int lg = 63 - __builtin_clzll((uint64_t)(bound * (m ? m : 1)) | 1);
+	switch (r.next() % 5) {
+	case 0: sh = (int)r.range(0, 62); break;
+	case 1: sh = r.chance(50) ? 0 : 62; break;
+	default: sh = lg - (int)r.range(0, bits == 8 ? 9 : bits == 16 ? 17 : 30);
+	}
+	sh = sh < 0 ? 0 : sh > 62 ? 62 : sh;
+	put_i32(pm, (int32_t)m);
+	put_i32(pm + 4, sh);
+}
+
+int64_t rbias(rng &r)
+{
+	switch (r.next() % 4) {
+	case 0: return 0;
+	case 1: return r.range(-((int64_t)1 << 40), (int64_t)1 << 40);
+	default: return r.range(-100000, 100000);
+	}
+}
+
+// n weights of the width at p (little-endian), biased to the extremes.
+void put_weights(rng &r, uint8_t *p, uint64_t n, bool w16)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		int32_t v = rval(r, w16 ? 16 : 8);
+		p[(w16 ? 2 : 1) * i] = (uint8_t)v;
+		if (w16)
+			p[2 * i + 1] = (uint8_t)(v >> 8);
+	}
+}
+
+// n MAC inputs of the declared width at X; with `bad`, one word of them
+// (sometimes) beyond it, which makes the instruction corrupt if it is
+// read (docs/ISA.md, "Declared widths").
+void put_inputs(rng &r, int32_t *x, uint64_t n, bool x16, bool bad)
+{
+	for (uint64_t i = 0; i < n; i++)
+		x[i] = rval(r, x16 ? 16 : 8);
+	if (bad && n > 0) {
+		int32_t lim = x16 ? 32768 : 128;
+		x[r.next() % n] = r.chance(50) ? lim + (int32_t)r.range(0, 3)
+					       : -lim - 1 - (int32_t)r.range(0, 3);
+	}
+}
+
+// MATMUL, CONV, DWCONV or MJOS: int8 and int16 weights and inputs, outputs
+// 8/16/32 bits, sizes not multiples of the lanes, K = 0, multipliers up to
+// the accumulator bound, saturation, negative values; conv / dwconv
+// windows at the sequence's ends (zero taps) and buffers that start
+// before them; dwconv centred, causal and causal reverse.  X in the low
+// half of D, Y in the high half: disjoint.  *bad: an input word beyond
+// its width was planted (the instruction may be corrupt).
+sac_dinstr gen_mac(rng &r, int op, int32_t *d, uint8_t *w, bool *bad)
+{
+	sac_dinstr in = new_ins(r, op);
+	bool w16 = r.chance(40), x16 = r.chance(35);
 	in.flags = (uint8_t)((w16 ? SAC_DF_W16 : 0) | (x16 ? SAC_DF_IN16 : 0));
-	in.guard = -1;
+	*bad = r.chance(4);
+	int bits = in.bits ? in.bits : 32;
+	int wb = w16 ? 2 : 1;
+	int64_t xmax = x16 ? 32768 : 128, wmax = w16 ? 32768 : 128;
 	uint32_t rows = r.chance(3) ? 0 : (uint32_t)r.range(1, 6);
-	uint32_t K = r.chance(5) ? 0 : (uint32_t)r.range(1, 37);
 	uint32_t n = r.chance(10) ? (uint32_t)r.range(40, 90) : (uint32_t)r.range(1, 21);
 	if (n > COSIM_NMAX)
 		n = COSIM_NMAX;
-	int wb = w16 ? 2 : 1;
-	// X in the low half of D, Y in the high half: disjoint.
-	uint32_t xs = rows * K, ys = rows * n;
-	uint32_t X = (uint32_t)r.range(0, COSIM_DWORDS / 2 - 1 - xs);
-	uint32_t Y = (uint32_t)r.range(COSIM_DWORDS / 2, COSIM_DWORDS - 1 - ys);
-	uint32_t blk = 16 * n + n * K * (uint32_t)wb;
+	const uint32_t half = COSIM_DWORDS / 2;
+	if (op == SAC_DOP_MJOS) { // A B rows N Y P; block mm0 q0[N] q1[N] b[N] W[N][2N]
+		uint32_t N = n > 60 ? 60 : n;
+		uint32_t A = (uint32_t)r.range(0, half / 2 - 1 - rows * N);
+		uint32_t B = (uint32_t)r.range(half / 2, half - 1 - rows * N);
+		uint32_t Y = (uint32_t)r.range(half, COSIM_DWORDS - 1 - rows * N);
+		uint32_t blk = 8 + 24 * N + 2 * N * N * wb;
+		uint32_t P = (uint32_t)r.range(0, COSIM_WBYTES - 1 - blk);
+		put_inputs(r, d + A, (uint64_t)rows * N, x16, *bad && r.chance(50));
+		put_inputs(r, d + B, (uint64_t)rows * N, x16, *bad);
+		put_weights(r, w + P + 8 + 24 * N, 2ull * N * N, w16);
+		put_mult(r, w + P, xmax + 1, bits);
+		for (uint32_t o = 0; o < N; o++) {
+			int64_t bias = rbias(r);
+			put_mult(r, w + P + 8 + 8 * o, std::llabs(bias) + N * xmax * wmax + 1, bits);
+			put_mult(r, w + P + 8 + 8 * N + 8 * o, N * xmax * wmax + 1, bits);
+			sac_dunit_put_i64(w + P + 8 + 16 * N + 8 * o, bias);
+		}
+		uint32_t a[] = {A, B, rows, N, Y, P};
+		memcpy(in.a, a, sizeof a);
+		return in;
+	}
+	// MATMUL: K inputs per row; CONV: K channels x kernel taps; DWCONV:
+	// n channels x kernel taps.
+	bool causal = op == SAC_DOP_DWCONV && r.chance(60);
+	bool rev = causal ? r.chance(50) : r.chance(10); // REVERSE alone: centred
+	in.flags |= (uint8_t)((causal ? SAC_DF_CAUSAL : 0) | (rev ? SAC_DF_REVERSE : 0));
+	uint32_t K = op == SAC_DOP_DWCONV ? 1 : r.chance(5) ? 0
+		   : (uint32_t)r.range(1, op == SAC_DOP_CONV ? 12 : 37);
+	uint32_t ker = 1, t0 = 0, xr0 = 0, xrows = rows, T = rows;
+	if (op != SAC_DOP_MATMUL) {
+		ker = causal ? (uint32_t)r.range(1, 4) : 2 * (uint32_t)r.range(0, 2) + 1;
+		t0 = (uint32_t)r.range(0, 4);
+		T = t0 + rows + (uint32_t)r.range(0, 3);
+		// The rows the taps reach, clipped to [0, T); the buffer holds
+		// them, sometimes a row more on either side.
+		int64_t off = causal ? ker - 1 : (ker - 1) / 2;
+		int64_t lo = causal && rev ? t0 : (int64_t)t0 - off;
+		int64_t hi = lo + (rows ? rows - 1 : 0) + ker - 1;
+		lo = lo < 0 ? 0 : lo;
+		hi = hi > (int64_t)T - 1 ? (int64_t)T - 1 : hi;
+		if (hi < lo)
+			hi = lo;
+		if (lo > 0 && r.chance(30))
+			lo--;
+		xr0 = (uint32_t)lo;
+		xrows = (uint32_t)(hi - lo + 1) + (r.chance(30) ? 1 : 0);
+	}
+	uint32_t C = op == SAC_DOP_DWCONV ? n : K; // X columns
+	uint32_t xs = xrows * C, ys = rows * n;
+	uint32_t X = (uint32_t)r.range(0, half - 1 - xs);
+	uint32_t Y = (uint32_t)r.range(half, COSIM_DWORDS - 1 - ys);
+	uint64_t per = (uint64_t)(op == SAC_DOP_DWCONV ? 1 : K) * ker; // MACs per output
+	uint32_t blk = 16 * n + (uint32_t)(n * per) * (uint32_t)wb;
 	uint32_t P = (uint32_t)r.range(0, COSIM_WBYTES - 1 - blk);
 	if (r.chance(70))
 		P &= ~7u; // the lowering's blocks are 8-aligned; not always here
-	for (uint32_t i = 0; i < xs; i++)
-		d[X + i] = rval(r, x16 ? 16 : 8);
-	uint8_t *pw = w + P + 16 * n;
-	for (uint32_t i = 0; i < n * K; i++) {
-		int32_t v = rval(r, w16 ? 16 : 8);
-		pw[wb * i] = (uint8_t)v;
-		if (w16)
-			pw[wb * i + 1] = (uint8_t)(v >> 8);
-	}
-	// Multipliers: |(bias + sum) m| < 2^62 as the quantiser guarantees
-	// (docs/MCOE.md), from 0 to the largest m the bound allows.
-	int64_t xmax = x16 ? 32768 : 128, wmax = w16 ? 32768 : 128;
+	put_inputs(r, d + X, xs, x16, *bad);
+	put_weights(r, w + P + 16 * n, n * per, w16);
 	for (uint32_t o = 0; o < n; o++) {
-		int64_t bias;
-		switch (r.next() % 4) {
-		case 0: bias = 0; break;
-		case 1: bias = r.range(-((int64_t)1 << 40), (int64_t)1 << 40); break;
-		default: bias = r.range(-100000, 100000); break;
-		}
-		int64_t bound = std::llabs(bias) + (int64_t)K * xmax * wmax + 1;
-		int64_t mmax = ((int64_t)1 << 62) / bound;
-		if (mmax > INT32_MAX)
-			mmax = INT32_MAX;
-		int64_t m;
-		switch (r.next() % 5) {
-		case 0: m = mmax; break;
-		case 1: m = r.range(0, 1); break;
-		default: m = r.range(mmax / 2, mmax); break;
-		}
-		// The shift: extremes, or one that puts the output near the
-		// width's range (so that some saturate and some do not).
-		int sh;
-		int lg = 63 - __builtin_clzll((uint64_t)(bound * (m ? m : 1)) | 1);
-		switch (r.next() % 5) {
-		case 0: sh = (int)r.range(0, 62); break;
-		case 1: sh = r.chance(50) ? 0 : 62; break;
-		default: sh = lg - (int)r.range(0, in.bits == 8 ? 9 : in.bits == 16 ? 17 : 30);
-		}
-		sh = sh < 0 ? 0 : sh > 62 ? 62 : sh;
-		put_i32(w + P + 8 * o, (int32_t)m);
-		put_i32(w + P + 8 * o + 4, sh);
+		int64_t bias = rbias(r);
+		put_mult(r, w + P + 8 * o, std::llabs(bias) + (int64_t)per * xmax * wmax + 1, bits);
 		sac_dunit_put_i64(w + P + 8 * n + 8 * o, bias);
 	}
-	uint32_t a[] = {X, rows, K, Y, n, P};
+	if (op == SAC_DOP_MATMUL) {
+		uint32_t a[] = {X, rows, K, Y, n, P};
+		memcpy(in.a, a, sizeof a);
+	} else if (op == SAC_DOP_CONV) {
+		uint32_t a[] = {X, rows, K, Y, n, P, t0, xr0, xrows, T, ker};
+		memcpy(in.a, a, sizeof a);
+	} else {
+		uint32_t a[] = {X, rows, n, Y, P, t0, xr0, xrows, T, ker};
+		memcpy(in.a, a, sizeof a);
+	}
+	return in;
+}
+
+// MIX: AL Pp Qq rows F Y P.  Gates mostly in Q14 [0, 2^14], some anywhere
+// in int16; p and q of 8, 16 or 32 bits (biased to their extremes);
+// multipliers up to the largest that keeps the products below 2^62.
+sac_dinstr gen_mix(rng &r, int32_t *d, uint8_t *w)
+{
+	sac_dinstr in = new_ins(r, SAC_DOP_MIX);
+	int bits = in.bits ? in.bits : 32;
+	uint32_t rows = r.chance(3) ? 0 : (uint32_t)r.range(1, 7);
+	uint32_t F = (uint32_t)r.range(1, r.chance(20) ? 60 : 13);
+	uint32_t n = rows * F, q4 = COSIM_DWORDS / 4;
+	uint32_t AL = (uint32_t)r.range(0, q4 - 1 - rows);
+	uint32_t Pp = (uint32_t)r.range(q4, 2 * q4 - 1 - n);
+	uint32_t Qq = (uint32_t)r.range(2 * q4, 3 * q4 - 1 - n);
+	uint32_t Y = (uint32_t)r.range(3 * q4, COSIM_DWORDS - 1 - n);
+	uint32_t P = (uint32_t)r.range(0, COSIM_WBYTES - 17);
+	static const int vb[] = {8, 16, 32};
+	int pb = vb[r.next() % 3], qb = vb[r.next() % 3];
+	for (uint32_t t = 0; t < rows; t++)
+		d[AL + t] = r.chance(70) ? (int32_t)r.range(0, 16384)
+			    : r.chance(50) ? (r.chance(50) ? 0 : 16384) : rval(r, 16);
+	for (uint32_t i = 0; i < n; i++) {
+		d[Pp + i] = rval(r, pb);
+		d[Qq + i] = rval(r, qb);
+	}
+	put_mult(r, w + P, ((int64_t)1 << 15) << (pb - 1), bits);
+	put_mult(r, w + P + 8, ((int64_t)1 << 16) << (qb - 1), bits);
+	uint32_t a[] = {AL, Pp, Qq, rows, F, Y, P};
 	memcpy(in.a, a, sizeof a);
 	return in;
 }
@@ -399,12 +598,8 @@ sac_dinstr gen_matmul(rng &r, int32_t *d, uint8_t *w, int wb_max)
 // MUL's multiplier keeps |A B m| < 2^62 as the quantiser does.
 sac_dinstr gen_ewise(rng &r, int32_t *d, uint8_t *w)
 {
-	sac_dinstr in = {};
 	bool add = r.chance(50);
-	in.op = add ? SAC_DOP_ADD : SAC_DOP_MUL;
-	in.guard = -1;
-	static const uint8_t widths[] = {0, 8, 16, 32};
-	in.bits = widths[r.next() % 4];
+	sac_dinstr in = new_ins(r, add ? SAC_DOP_ADD : SAC_DOP_MUL);
 	uint32_t n = r.chance(3) ? 0 : (uint32_t)r.range(1, 100);
 	const uint32_t third = COSIM_DWORDS / 3;
 	uint32_t A = (uint32_t)r.range(0, third - 1 - n);
@@ -441,11 +636,7 @@ sac_dinstr gen_ewise(rng &r, int32_t *d, uint8_t *w)
 // largest that keeps |(X - x0 - 256 2^k) m| < 2^62).
 sac_dinstr gen_lut(rng &r, int32_t *d, uint8_t *w)
 {
-	sac_dinstr in = {};
-	in.op = SAC_DOP_LUT;
-	in.guard = -1;
-	static const uint8_t widths[] = {0, 8, 16, 32};
-	in.bits = widths[r.next() % 4]; // the output width (the windowed slope)
+	sac_dinstr in = new_ins(r, SAC_DOP_LUT); // bits: also the windowed slope's
 	bool in16 = r.chance(50), win = in16 && r.chance(50);
 	in.flags = (uint8_t)((in16 ? SAC_DF_IN16 : 0) | (win ? SAC_DF_WIN : 0));
 	uint32_t n = r.chance(3) ? 0 : (uint32_t)r.range(1, 100);
@@ -474,11 +665,17 @@ sac_dinstr gen_lut(rng &r, int32_t *d, uint8_t *w)
 		int64_t ue = std::llabs((int64_t)v - x0 - ((int64_t)256 << k));
 		far = ue > far ? ue : far;
 	}
+	// Interpolated tables: entries within +-2^30, or (wide) anywhere in
+	// int32 with runs of alternating INT32_MIN / INT32_MAX, so that
+	// adjacent entries lie up to 2^32 - 1 apart (a 33-bit difference).
+	bool wide = in16 && r.chance(40);
 	for (uint32_t i = 0; i < ents; i++) {
 		int32_t v;
-		if (in16) // |t[i+1] - t[i]| < 2^31: the C model's int32 difference
+		if (in16 && !wide)
 			v = r.chance(20) ? (r.chance(50) ? -(1 << 30) : (1 << 30) - 1)
 					 : (int32_t)r.range(-(1 << 30), (1 << 30) - 1);
+		else if (wide)
+			v = r.chance(40) ? (i % 2 ? INT32_MIN : INT32_MAX) : rval(r, 32);
 		else
 			v = r.chance(10) ? (r.chance(50) ? INT32_MIN : INT32_MAX) : rval(r, 32);
 		put_i32(w + P + 4 * i, v);
@@ -510,16 +707,26 @@ int run_random(bench &b, uint64_t seed, long count)
 	for (long i = 0; i < count; i++) {
 		sac_dinstr in;
 		uint64_t k = r.next() % 100;
+		bool bad = false;
 		if (k < 2) {
 			in = sac_dinstr{};
 			in.guard = -1;
-		} else if (k < 45) {
-			in = gen_matmul(r, d.data(), w.data(), 2);
-		} else if (k < 65) {
+		} else if (k < 27) {
+			in = gen_mac(r, SAC_DOP_MATMUL, d.data(), w.data(), &bad);
+		} else if (k < 39) {
+			in = gen_mac(r, SAC_DOP_CONV, d.data(), w.data(), &bad);
+		} else if (k < 51) {
+			in = gen_mac(r, SAC_DOP_DWCONV, d.data(), w.data(), &bad);
+		} else if (k < 60) {
+			in = gen_mac(r, SAC_DOP_MJOS, d.data(), w.data(), &bad);
+		} else if (k < 68) {
+			in = gen_mix(r, d.data(), w.data());
+		} else if (k < 80) {
 			in = gen_ewise(r, d.data(), w.data());
 		} else {
 			in = gen_lut(r, d.data(), w.data());
 		}
+		b.may_be_corrupt = bad;
 		if (!b.step(i, in, d.data(), w.data()))
 			return 1;
 	}
@@ -550,13 +757,12 @@ const float *prm(rng &r, size_t n, double sd)
 	return params.back().data();
 }
 
-int run_layer(bench &b, uint64_t seed)
+// The first network: input [T, 24] -> linear (int16 out) -> softplus ->
+// linear (int16 in and weights) -> sigmoid -> add -> mul -> linear.
+// *wide: the node from which weights are int16.
+sac_dense_graph *build_layer(rng &r, int T, int *wide)
 {
-	rng r(seed);
-	sac_err e = {};
-	// 40 tokens: the linears cut rows (every PE holds the weights); 12:
-	// they cut output columns, and the PEs RECV their operands.
-	const int T = seed % 2 ? 40 : 12, K = 24;
+	const int K = 24;
 	sac_dense_graph *g = sac_dense_graph_new();
 	sac_dense_desc d = {};
 	d.name = "x";
@@ -595,7 +801,82 @@ int run_layer(bench &b, uint64_t seed)
 	d.op = SAC_DENSE_LINEAR; d.nin = 1; d.in[0] = mu; d.n = 7;
 	d.p[0] = prm(r, 7 * 13, 0.5); d.p[1] = prm(r, 7, 0.1);
 	add(g, d);
+	*wide = l2; // fc16 and head: int16 weights
+	return g;
+}
 
+// The second: the Mamba / MCIB shapes.  input [T, 16] -> conv1d (12, k 3)
+// -> dwconv1d (k 3) -> dwconv1d_causal (k 4) forward and reverse -> mjos
+// of the two; a linear (12) of the dwconv; mcib_gate of the mjos and the
+// linear (left to the C model: GATE is not in RTL) -> gate_mix of the
+// gate, the mjos and the linear -> linear (7).
+sac_dense_graph *build_mamba(rng &r, int T)
+{
+	const int K = 16, C = 12;
+	sac_dense_graph *g = sac_dense_graph_new();
+	sac_dense_desc d = {};
+	d.name = "x";
+	d.op = SAC_DENSE_INPUT;
+	d.rows = T;
+	d.cols = K;
+	int x = add(g, d);
+	d = sac_dense_desc{};
+	d.name = "conv";
+	d.op = SAC_DENSE_CONV1D; d.nin = 1; d.in[0] = x; d.n = C; d.kernel = 3;
+	d.p[0] = prm(r, (size_t)C * K * 3, 0.3); d.p[1] = prm(r, C, 0.1);
+	int cv = add(g, d);
+	d = sac_dense_desc{};
+	d.name = "dw";
+	d.op = SAC_DENSE_DWCONV1D; d.nin = 1; d.in[0] = cv; d.kernel = 3;
+	d.p[0] = prm(r, C * 3, 0.5); d.p[1] = prm(r, C, 0.1);
+	int dw = add(g, d);
+	int dir[2];
+	for (int rev = 0; rev < 2; rev++) {
+		d = sac_dense_desc{};
+		d.name = rev ? "causal.bwd" : "causal.fwd";
+		d.op = SAC_DENSE_DWCONV1D_CAUSAL; d.nin = 1; d.in[0] = dw; d.kernel = 4;
+		d.reverse = rev;
+		d.p[0] = prm(r, C * 4, 0.5); d.p[1] = prm(r, C, 0.1);
+		dir[rev] = add(g, d);
+	}
+	d = sac_dense_desc{};
+	d.name = "mjos";
+	d.op = SAC_DENSE_MJOS; d.nin = 2; d.in[0] = dir[0]; d.in[1] = dir[1];
+	d.p[0] = prm(r, (size_t)C * 2 * C, 0.3); d.p[1] = prm(r, C, 0.1);
+	int mj = add(g, d);
+	d = sac_dense_desc{};
+	d.name = "lin";
+	d.op = SAC_DENSE_LINEAR; d.nin = 1; d.in[0] = dw; d.n = C;
+	d.p[0] = prm(r, (size_t)C * C, 0.3); d.p[1] = prm(r, C, 0.1);
+	int ln = add(g, d);
+	d = sac_dense_desc{};
+	d.name = "alpha";
+	d.op = SAC_DENSE_GATE; d.nin = 2; d.in[0] = mj; d.in[1] = ln;
+	int al = add(g, d);
+	d = sac_dense_desc{};
+	d.name = "mix";
+	d.op = SAC_DENSE_MIX; d.nin = 3; d.in[0] = al; d.in[1] = mj; d.in[2] = ln;
+	int mx = add(g, d);
+	d = sac_dense_desc{};
+	d.name = "head";
+	d.op = SAC_DENSE_LINEAR; d.nin = 1; d.in[0] = mx; d.n = 7;
+	d.p[0] = prm(r, 7 * C, 0.5); d.p[1] = prm(r, 7, 0.1);
+	add(g, d);
+	return g;
+}
+
+// A network lowered by sac_dlower, replayed on both sides (see the top).
+// mamba: the second network, quantised with int16 weights and
+// activations everywhere when int16 is set.
+int run_layer(bench &b, uint64_t seed, bool mamba, bool int16)
+{
+	rng r(seed);
+	sac_err e = {};
+	// 40 tokens: the linears cut rows (every PE holds the weights); 12:
+	// they cut output columns, and the PEs RECV their operands.
+	const int T = seed % 2 ? 40 : 12, K = mamba ? 16 : 24;
+	int wide = -1; // int8 weights unless the network says
+	sac_dense_graph *g = mamba ? build_mamba(r, T) : build_layer(r, T, &wide);
 	sac_dense_exec xf;
 	if (sac_dense_exec_init(g, &xf, &e)) {
 		fprintf(stderr, "dunit_cosim: %s\n", e.msg);
@@ -613,7 +894,9 @@ int run_layer(bench &b, uint64_t seed)
 	}
 	sac_dense_qopts qo;
 	sac_dense_qopts_init(&qo);
-	qo.wide_from = l2; // fc16 and head: int16 weights
+	qo.wide_from = wide;
+	if (int16) // int16 weights and activations everywhere: W16, IN16
+		qo.wide_from = qo.wide_act_from = 0;
 	sac_target t;
 	sac_target_default(&t);
 	t.mesh_w = t.mesh_h = 2;
@@ -695,6 +978,10 @@ int run_layer(bench &b, uint64_t seed)
 					break;
 				}
 				case SAC_DOP_MATMUL:
+				case SAC_DOP_CONV:
+				case SAC_DOP_DWCONV:
+				case SAC_DOP_MJOS:
+				case SAC_DOP_MIX:
 				case SAC_DOP_LUT:
 				case SAC_DOP_ADD:
 				case SAC_DOP_MUL:
@@ -705,9 +992,19 @@ int run_layer(bench &b, uint64_t seed)
 						return 1;
 					}
 					break;
+				case SAC_DOP_GATE: {
+					// Not in RTL: the C model alone, on its own counters.
+					sac_dunit_mem m = {D[pe].data(), p->dwords, W[pe].data(), p->wbytes};
+					if (sac_dunit_exec(&b.cfg, &m, &in, &b.kc_only, &e)) {
+						fprintf(stderr, "dunit_cosim: %s\n", e.msg);
+						return 2;
+					}
+					b.nconly++;
+					break;
+				}
 				default:
 					fprintf(stderr, "dunit_cosim: the layer test lowered a %s, "
-						"which the RTL unit does not implement\n",
+						"which the replay does not run\n",
 						sac_dunit_op_name(in.op));
 					return 2;
 				}
@@ -720,11 +1017,13 @@ int run_layer(bench &b, uint64_t seed)
 				"replay on the RTL unit %d\n", j, logits[j], mine[j]);
 			return 1;
 		}
-	printf("layer: %d tokens, %d PEs, %d phases, %ld unit instructions (%d matmul, %d lut, "
-	       "%d add, %d mul), "
-	       "%ld system (%d recv, %d wload); output %dx%d equals sac_dsim_run's\n",
-	       T, npe, p->nphases, no, ops[SAC_DOP_MATMUL], ops[SAC_DOP_LUT],
-	       ops[SAC_DOP_ADD], ops[SAC_DOP_MUL], nsys,
+	printf("%s%s: %d tokens, %d PEs, %d phases, %ld unit instructions (%d matmul, "
+	       "%d conv, %d dwconv, %d mjos, %d mix, %d lut, %d add, %d mul), %d gate by the "
+	       "C model alone, %ld system (%d recv, %d wload); output %dx%d equals "
+	       "sac_dsim_run's\n", mamba ? "mamba" : "layer", int16 ? " int16" : "",
+	       T, npe, p->nphases, no, ops[SAC_DOP_MATMUL], ops[SAC_DOP_CONV],
+	       ops[SAC_DOP_DWCONV], ops[SAC_DOP_MJOS], ops[SAC_DOP_MIX], ops[SAC_DOP_LUT],
+	       ops[SAC_DOP_ADD], ops[SAC_DOP_MUL], ops[SAC_DOP_GATE], nsys,
 	       ops[SAC_DOP_RECV], ops[SAC_DOP_WLOAD], ot.rows, ot.cols);
 	sac_dprog_free(p);
 	sac_dense_exec_free(&xf);
@@ -734,7 +1033,7 @@ int run_layer(bench &b, uint64_t seed)
 
 void usage()
 {
-	fprintf(stderr, "usage: dunit_cosim --test random|layer|fault [--seed N] "
+	fprintf(stderr, "usage: dunit_cosim --test random|layer|mamba|mamba16|fault [--seed N] "
 		"[--count N] [--fault-at N]\n");
 }
 
@@ -767,8 +1066,8 @@ int sc_main(int argc, char **argv)
 	} else if (test == "fault") {
 		b.fault_at = fault_at;
 		rc = run_random(b, seed, count);
-	} else if (test == "layer") {
-		rc = run_layer(b, seed);
+	} else if (test == "layer" || test == "mamba" || test == "mamba16") {
+		rc = run_layer(b, seed, test != "layer", test == "mamba16");
 	} else {
 		usage();
 		return 2;
@@ -777,13 +1076,16 @@ int sc_main(int argc, char **argv)
 		printf("dunit_cosim %s seed %" PRIu64 ": %" PRIu64 " instructions identical "
 		       "(%" PRIu64 " matmul: %" PRIu64 " int16 weights, %" PRIu64 " int16 "
 		       "inputs, %" PRIu64 " of %" PRIu64 " outputs saturated; %" PRIu64
-		       " lut: %" PRIu64 " interpolated, %" PRIu64 " of them windowed; %"
-		       PRIu64 " add, %" PRIu64
-		       " mul, %" PRIu64 " nop), %" PRIu64
-		       " cycles, every counter and D word\n", test.c_str(), seed, b.ninstr,
-		       b.nmatmul, b.nw16, b.nin16, b.nsat, b.nout, b.nlut, b.nlut16, b.nwin, b.nadd,
-		       b.nmul, b.nnop,
-		       b.ncycles);
+		       " conv; %" PRIu64 " dwconv: %" PRIu64 " causal, %" PRIu64 " of them reverse; %"
+		       PRIu64 " mjos; %" PRIu64 " mix; %" PRIu64
+		       " lut: %" PRIu64 " interpolated, %" PRIu64 " of them windowed, %" PRIu64
+		       " with entries 2^31 or more apart; %" PRIu64 " add, %" PRIu64
+		       " mul, %" PRIu64 " nop; %" PRIu64 " refused by both as corrupt), %" PRIu64
+		       " cycles, every counter and D word%s\n", test.c_str(), seed, b.ninstr,
+		       b.nmatmul, b.nw16, b.nin16, b.nsat, b.nout, b.nconv, b.ndw, b.ndwc, b.ndwr,
+		       b.nmjos, b.nmix, b.nlut, b.nlut16, b.nwin, b.nlut_wide, b.nadd,
+		       b.nmul, b.nnop, b.ncorrupt, b.ncycles,
+		       b.nconly ? " (GATE by the C model alone)" : "");
 	else if (rc == 1)
 		printf("dunit_cosim %s seed %" PRIu64 ": DIVERGED at instruction #%ld "
 		       "(%" PRIu64 " run)\n", test.c_str(), seed, b.failed_at, b.ninstr);

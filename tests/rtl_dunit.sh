@@ -4,11 +4,13 @@
 # instruction (docs/RTL.md, "Dense unit").  It lints the unit with
 # `verilator --lint-only -Wall` (the default target's lanes and two extreme
 # settings), builds the SystemC co-simulation rtl/dunit_cosim.cpp with
-# Verilator, and runs: seeded random MATMUL / LUT / ADD / MUL / NOP
-# instructions (three seeds), two small networks lowered by sac_dlower
-# (row tiles; column tiles with RECVs) whose every unit
-# instruction is run on both sides and whose output must equal
-# sac_dsim_run's, and a deliberate fault on the C side that must be
+# Verilator, and runs: seeded random MATMUL / CONV / DWCONV / MJOS / MIX /
+# LUT / ADD / MUL / NOP instructions, some with a MAC input beyond its
+# declared width that both sides must refuse (three seeds); small networks
+# lowered by sac_dlower (row tiles; column tiles with RECVs; the
+# conv / dwconv / mjos / gate_mix shapes in int8 and int16) whose every
+# unit instruction is run on both sides and whose output must equal
+# sac_dsim_run's; and a deliberate fault on the C side that must be
 # reported as a divergence with exit 1.  Every instruction compares the
 # cycles, every action counter and every data-memory word.
 #
@@ -71,7 +73,7 @@ if [ "$rc" = 0 ]; then
 		local want=$1; shift
 		"$work/obj/dunit_cosim" "$@" >"$work/run.log" 2>&1
 		local rc=$?
-		grep -E '^(DIVERGENCE|  |fault|layer)' "$work/run.log"
+		grep -E '^(DIVERGENCE|  |fault|layer|mamba)' "$work/run.log"
 		local last
 		last=$(grep -E 'identical|DIVERGED' "$work/run.log" | tail -n 1)
 		check "dunit_cosim $* -> exit $rc (want $want): ${last:-no summary}" $(( rc != want ))
@@ -81,6 +83,10 @@ if [ "$rc" = 0 ]; then
 	run 0 --test random --seed 3 --count 2000
 	run 0 --test layer --seed 1
 	run 0 --test layer --seed 2
+	run 0 --test mamba --seed 1
+	run 0 --test mamba --seed 2
+	run 0 --test mamba16 --seed 3
+	run 0 --test mamba16 --seed 4
 	run 1 --test fault --seed 4 --count 500 --fault-at 123
 fi
 echo "rtl_dunit: $(( $(date +%s) - start ))s"
