@@ -249,7 +249,8 @@ int cli_dense_sim(const char *path, const char *input, long index,
 	else
 		printf("  NoC timing: flit-level (the analytic estimate says %lld cycles, %.1f%% "
 		       "less)\n", (long long)st.analytic_cycles,
-		       100.0 * (double)(st.cycles - st.analytic_cycles) / (double)st.cycles);
+		       st.cycles ? 100.0 * (double)(st.cycles - st.analytic_cycles) /
+		       (double)st.cycles : 0.0);
 	printf("energy: %.4f mJ (%.1f mW average)\n", st.energy_pj * 1e-9,
 	       st.energy_pj * 1e-12 / st.seconds * 1e3);
 	printf("\nenergy by component (mJ):\n");
