@@ -520,7 +520,9 @@ static int ex_softmax(ctx *x, sac_dunit_counts *k)
 	k->lut += (uint64_t)rows * K;
 	k->rq += 2ull * rows * K;
 	k->div += rows;
-	k->dmem_reads += 2ull * rows * K;
+	/* X twice (the maximum, the exponentials), the exponentials once more
+	 * from Y (the normalisation). */
+	k->dmem_reads += 3ull * rows * K;
 	k->dmem_writes += 2ull * rows * K;
 	k->wmem_reads += rows;
 	return SAC_OK;

@@ -65,6 +65,7 @@ module dense_unit
   parameter int MAC_LANES = DEF_DENSE_MAC_LANES, // 8x8 MACs per cycle
   parameter int VEC_LANES = DEF_DENSE_VEC_LANES, // requantise / table lanes
   parameter int PIPELINE  = DEF_PE_PIPELINE,     // drain cycles per instruction
+  parameter int DIV_CYCLES = DEF_DENSE_DIV_CYCLES, // one division or square root
   parameter int DWORDS    = DEF_DENSE_DWORDS,    // D: 32-bit words
   parameter int WBYTES    = DEF_DENSE_WBYTES,    // W: bytes
   parameter int NMAX      = 256                  // accumulators (MATMUL n)
@@ -144,9 +145,45 @@ module dense_unit
     return v[31:0];
   endfunction
 
+  // 2^(-u / 2^24) in Q30 (sac_dense_exp2neg): the 257-knot ROM of the
+  // package, linear interpolation between knots, then the integer part of
+  // the exponent as a rounded shift.
+  function automatic logic [31:0] exp2neg(input logic [63:0] u);
+    logic [63:0] d, v;
+    logic [31:0] step;
+    logic [8:0]  i;
+    if ($signed(u) <= 64'sd0) return DENSE_EXP2TAB[0];
+    if (u[63:24] >= 40'd31) return 32'd0;
+    i = {1'b0, u[23:16]};
+    step = DENSE_EXP2TAB[i] - DENSE_EXP2TAB[i + 9'd1];   // the table decreases
+    d = {32'd0, step} * {48'd0, u[15:0]};
+    v = 64'(DENSE_EXP2TAB[i]) - ((d + 64'h8000) >> 16);
+    if (u[28:24] == 5'd0) return v[31:0];
+    v = (v + (64'd1 << (u[28:24] - 5'd1))) >> u[28:24];
+    return v[31:0];
+  endfunction
+  // floor(sqrt(v)) (sac_dense_isqrt): the digit-by-digit square root.
+  function automatic logic [31:0] isqrt(input logic [63:0] v);
+    logic [63:0] r, bit_, rem;
+    r = 64'd0;
+    rem = v;
+    bit_ = 64'd1 << 62;
+    for (int it = 0; it < 32; it++)
+      if (bit_ > rem) bit_ = bit_ >> 2;
+    for (int it = 0; it < 32; it++)
+      if (bit_ != 64'd0) begin
+        if (rem >= r + bit_) begin
+          rem = rem - (r + bit_);
+          r = (r >> 1) + bit_;
+        end else r = r >> 1;
+        bit_ = bit_ >> 2;
+      end
+    return r[31:0];
+  endfunction
+
   // ---- the latched instruction ----------------------------------------------
   typedef enum logic [3:0] {S_IDLE, S_MAC, S_RQ, S_LUT, S_LUT_A, S_LUT_B, S_EW,
-                            S_MIX, S_TAIL} state_t;
+                            S_MIX, S_P1, S_P2, S_WAIT, S_P3, S_TAIL} state_t;
   // The MAC instructions share one datapath; they differ in where a lane's
   // X word and weight come from and in the requantisation.
   typedef enum logic [1:0] {K_MM, K_CONV, K_DW, K_MJOS} kind_t;
@@ -439,14 +476,84 @@ module dense_unit
     end
   end
 
+  // ---- row lanes (LNORM, SOFTMAX) ---------------------------------------------------
+  // X rows K Y P.  LNORM (sac_dense_ln_row, sac_dense_ln_elem): pass 1
+  // sums x and x^2 over the row; then 2 D cycles (the square root, then
+  // the reciprocal); pass 2 writes sat(rq(rshift((K x - s1) inv, 50 -
+  // q/2) gamma + beta, m)).  SOFTMAX (sac_dense_softmax_rowg): pass 1
+  // the row's maximum; pass 2 writes e = rshift(exp2neg(rshift((max - x)
+  // c, g)), 15) to Y and sums it; D cycles (the reciprocal 2^46 / sum);
+  // pass 3 reads e back from Y and writes (e r + 2^31) >> 32.  The square
+  // root and the divisions are behavioural operators on registers that
+  // hold still while the unit waits D cycles for each (the latency of the
+  // iterative unit the timing model charges), not an iterative datapath.
+  logic        rsm;                   // SOFTMAX (else LNORM)
+  logic [63:0] ln_s1, ln_s2, ln_eps, ln_m, sm_c, sm_sum;
+  logic [5:0]  sm_g;
+  logic [31:0] sm_max, wcnt;
+  wire  [31:0] r_x = a0, r_k = a2, r_y = a3, r_p = a4;
+  logic [63:0] ln_v, ln_inv, sm_r;
+  logic [5:0]  ln_q;
+  always_comb begin
+    logic [31:0] root;
+    ln_v = 64'(r_k) * ln_s2 - ln_s1 * ln_s1 + ln_eps;
+    // Normalise V to [2^60, 2^62) by an even shift q (V >= 1: eps >= 1).
+    ln_q = 6'd0;
+    for (int it = 0; it < 31; it++)
+      if ($signed(ln_v << ln_q) < (64'sd1 <<< 60)) ln_q = ln_q + 6'd2;
+    root = isqrt(ln_v << ln_q);           // in [2^30, 2^31)
+    ln_inv = root == 32'd0 ? 64'd0 : (64'd1 << 62) / 64'(root);
+    sm_r = sm_sum == 64'd0 ? 64'd0 : (64'd1 << 46) / sm_sum;  // sum >= 2^15
+  end
+  logic        rw_act [V];
+  logic [31:0] rw_y [V];
+  logic [63:0] rw_s1, rw_s2, rw_sum;
+  logic [31:0] rw_max, rw_nact;
+  always_comb begin
+    rw_nact = 32'd0;
+    rw_s1 = ln_s1;
+    rw_s2 = ln_s2;
+    rw_sum = sm_sum;
+    rw_max = sm_max;
+    for (int l = 0; l < V; l++) begin
+      /* verilator lint_off UNUSEDSIGNAL */
+      logic [63:0] e, p3, yl;  // their low 32 bits are the results
+      /* verilator lint_on UNUSEDSIGNAL */
+      logic [31:0] i, x, ey;
+      logic [63:0] xs, gm, beta, z;
+      i = j * V + l;
+      rw_act[l] = i < r_k;
+      x = rd_d(r_x + t * r_k + i);
+      xs = 64'($signed(x));
+      if (rw_act[l]) begin
+        rw_nact = rw_nact + 32'd1;
+        rw_s1 = rw_s1 + xs;
+        rw_s2 = rw_s2 + xs * xs;
+        if ((j == 32'd0 && l == 0) || $signed(x) > $signed(rw_max)) rw_max = x;
+      end
+      // SOFTMAX pass 2; pass 3 on the e read back from Y.
+      e = rshift({32'd0, exp2neg(rshift(64'($signed(sm_max - x)) * sm_c, sm_g))}, 6'd15);
+      if (rw_act[l]) rw_sum = rw_sum + e;
+      ey = rd_d(r_y + t * r_k + i);
+      p3 = 64'($signed(64'($signed(ey)) * sm_r + (64'sd1 <<< 31)) >>> 32);
+      // LNORM pass 2: gamma (int8, int16 with W16) and beta of column i.
+      gm = w16 ? 64'($signed({rd_w(r_p + 32'd16 + 32'd8 * r_k + 32'd2 * i + 32'd1),
+                              rd_w(r_p + 32'd16 + 32'd8 * r_k + 32'd2 * i)}))
+               : 64'($signed(rd_w(r_p + 32'd16 + 32'd8 * r_k + i)));
+      beta = rd_w64(r_p + 32'd16 + 32'd8 * i);
+      z = rshift((64'(r_k) * xs - ln_s1) * ln_inv, 6'd50 - {1'b0, ln_q[5:1]});
+      yl = 64'(sat(rshift((z * gm + beta) * {{32{ln_m[31]}}, ln_m[31:0]}, ln_m[37:32]), bits_q));
+      rw_y[l] = state == S_P2 ? e[31:0] : rsm ? p3[31:0] : yl[31:0];
+    end
+  end
+
   // ---- sequencing ----------------------------------------------------------------------
   assign busy = state != S_IDLE;
-  assign c_div = 64'd0;      // no division in the opcodes done here
   assign c_wmem_wr = 64'd0;  // W is written by WLOAD (the simulator's)
 
   // Operands 11..14 are used by no opcode done here.
   wire _unused = &{1'b0, i_a[DUNIT_NOPS*32-1:11*32], i_flags[7:5], ew_m0[63:38],
-                    ew_m1[63:38], mm0[63:38]};
+                    ew_m1[63:38], mm0[63:38], ln_m[63:38]};
 
   // Cycles per row end: the W bytes of the row become 64-bit rows.
   function automatic logic [63:0] wrows(input logic [63:0] b);
@@ -476,7 +583,9 @@ module dense_unit
       {ngrp, nvec, plast, t, k, g, j, ck, cj, ps, wbytes_row, tail} <= '0;
       {ew_add, ew_m0, ew_m1, mix_t, mix_f, mix_n} <= '0;
       {win_on, win_x0, win_k, win_m, win_sh} <= '0;
-      {c_cycles, c_macs, c_rq, c_alu, c_lut, c_dmem_rd, c_dmem_wr, c_wmem_rd, c_instrs} <= '0;
+      {c_cycles, c_macs, c_rq, c_alu, c_lut, c_div, c_dmem_rd, c_dmem_wr, c_wmem_rd,
+       c_instrs} <= '0;
+      {rsm, ln_s1, ln_s2, ln_eps, ln_m, sm_c, sm_sum, sm_g, sm_max, wcnt} <= '0;
       acc_v <= '0;
       acc2_v <= '0;
       for (int l = 0; l < L; l++) begin
@@ -598,6 +707,21 @@ module dense_unit
             nvec <= 32'((n64 + 64'(V) - 64'd1) / 64'(V));
             if (n64 == 64'd0) finish();
             else state <= i_op == 8'(DOP_MIX) ? S_MIX : S_EW;
+          end else if (i_op == 8'(DOP_LNORM) || i_op == 8'(DOP_SOFTMAX)) begin
+            // X rows K Y P; the row's block words latched (m and eps, or c
+            // and g); the C model rejects K = 0.
+            logic [63:0] w1;
+            w1 = rd_w64(b[4] + 32'd8);
+            rsm <= i_op == 8'(DOP_SOFTMAX);
+            ln_m <= rd_w64(b[4]);
+            sm_c <= rd_w64(b[4]);
+            ln_eps <= w1;
+            sm_g <= w1[5:0];          // 0..30 (the C model checks)
+            {ln_s1, ln_s2, sm_sum, sm_max, wcnt} <= '0;
+            rows <= b[1];
+            nvec <= (b[2] + V - 1) / V;
+            if (b[1] == 32'd0) finish();
+            else state <= S_P1;
           end else if (i_op == 8'(DOP_NOP)) begin
             done <= 1'b1;            // 0 cycles, as sac_dunit_cycles
             c_instrs <= c_instrs + 64'd1;
@@ -746,6 +870,63 @@ module dense_unit
           c_lut <= c_lut + 64'(lt_nact);
           c_dmem_rd <= c_dmem_rd + 64'(lt_nact);
           state <= S_LUT_B;
+        end
+
+        S_P1, S_P2, S_P3: begin
+          // S_P1: LNORM sums, SOFTMAX maximum; S_P2: SOFTMAX's e; S_P3:
+          // the outputs.
+          c_dmem_rd <= c_dmem_rd + 64'(rw_nact);
+          if (state == S_P1) begin
+            ln_s1 <= rw_s1;
+            ln_s2 <= rw_s2;
+            sm_max <= rw_max;
+            c_alu <= c_alu + 64'(rw_nact);                    // add / compare
+            if (!rsm) c_macs <= c_macs + 64'(rw_nact);        // x^2
+          end else begin
+            for (int l = 0; l < V; l++)
+              if (rw_act[l]) dmem[DA'(r_y + t * r_k + j * V + l)] <= rw_y[l];
+            c_dmem_wr <= c_dmem_wr + 64'(rw_nact);
+          end
+          if (state == S_P2) begin
+            sm_sum <= rw_sum;
+            c_alu <= c_alu + 64'd2 * 64'(rw_nact);             // max - x, the sum
+            c_lut <= c_lut + 64'(rw_nact);                     // exp2
+            c_rq <= c_rq + 64'(rw_nact);                       // (max - x) c, g
+          end
+          if (state == S_P3) begin
+            c_rq <= c_rq + (rsm ? 64'd1 : 64'd2) * 64'(rw_nact);
+            if (!rsm) begin
+              c_macs <= c_macs + 64'(rw_nact);                 // (K x - s1) inv
+              c_alu <= c_alu + 64'(rw_nact);                   // K x - s1
+            end
+          end
+          if (j != nvec - 32'd1) j <= j + 32'd1;
+          else begin
+            j <= 32'd0;
+            if (state == S_P1 && rsm) state <= S_P2;
+            else if (state != S_P3) begin
+              // The divisions (LNORM: the root and the reciprocal).
+              c_div <= c_div + (rsm ? 64'd1 : 64'd2);
+              wcnt <= 32'd0;
+              state <= (rsm ? DIV_CYCLES : 2 * DIV_CYCLES) > 0 ? S_WAIT : S_P3;
+            end else begin
+              // The row's parameter rows: SOFTMAX c and g; LNORM m, eps,
+              // beta and gamma.
+              c_wmem_rd <= c_wmem_rd + (rsm ? 64'd1 :
+                           wrows(64'd16 + (w16 ? 64'd10 : 64'd9) * 64'(r_k)));
+              {ln_s1, ln_s2, sm_sum} <= '0;
+              if (t == rows - 32'd1) finish();
+              else begin
+                t <= t + 32'd1;
+                state <= S_P1;
+              end
+            end
+          end
+        end
+
+        S_WAIT: begin
+          if (wcnt == 32'(rsm ? DIV_CYCLES - 1 : 2 * DIV_CYCLES - 1)) state <= S_P3;
+          else wcnt <= wcnt + 32'd1;
         end
 
         S_TAIL: begin

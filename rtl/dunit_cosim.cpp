@@ -127,7 +127,7 @@ struct bench {
 	sac_dunit_counts kc = {}; // the C model's, summed
 	uint64_t ninstr = 0, ncycles = 0, nmatmul = 0, nlut = 0, nnop = 0;
 	uint64_t nadd = 0, nmul = 0, nwin = 0, nconv = 0, ndw = 0, ndwc = 0, ndwr = 0;
-	uint64_t nmjos = 0, nmix = 0, ncorrupt = 0;
+	uint64_t nmjos = 0, nmix = 0, ncorrupt = 0, nlnorm = 0, nsoftmax = 0;
 	// The C model executed these and the unit not (the layer tests'
 	// instructions of opcodes the RTL does not implement), on their own
 	// counters.
@@ -179,6 +179,9 @@ struct bench {
 #ifdef COSIM_PIPELINE
 		cfg.pipeline = COSIM_PIPELINE;
 #endif
+#ifdef COSIM_DIV_CYCLES
+		cfg.div_cycles = COSIM_DIV_CYCLES;
+#endif
 		reset();
 	}
 
@@ -218,7 +221,7 @@ struct bench {
 			sac_dunit_op_name(in.op), in.bits, in.flags);
 		int n = in.op == SAC_DOP_LUT ? 4 : in.op == SAC_DOP_MATMUL ? 6 :
 			in.op == SAC_DOP_CONV ? 11 : in.op == SAC_DOP_DWCONV ? 10 :
-			in.op == SAC_DOP_MJOS ? 6 : in.op == SAC_DOP_MIX ? 7 : 5;
+			in.op == SAC_DOP_MJOS ? 6 : in.op == SAC_DOP_MIX ? 7 : 5;  // lnorm, softmax: 5
 		for (int i = 0; i < n; i++)
 			fprintf(stderr, " %u", in.a[i]);
 		fprintf(stderr, "\n");
@@ -269,7 +272,8 @@ struct bench {
 			// A wrong result on the C side: the word the model wrote first.
 			uint32_t y = in.op == SAC_DOP_LUT ? in.a[1] :
 				     in.op == SAC_DOP_MATMUL || in.op == SAC_DOP_CONV ||
-				     in.op == SAC_DOP_DWCONV ? in.a[3] :
+				     in.op == SAC_DOP_DWCONV || in.op == SAC_DOP_LNORM ||
+				     in.op == SAC_DOP_SOFTMAX ? in.a[3] :
 				     in.op == SAC_DOP_MJOS ? in.a[4] : in.op == SAC_DOP_MIX ? in.a[5] :
 				     in.a[2];
 			d[y] ^= 1;
@@ -318,6 +322,8 @@ struct bench {
 			(in.flags & SAC_DF_REVERSE);
 		nmjos += in.op == SAC_DOP_MJOS;
 		nmix += in.op == SAC_DOP_MIX;
+		nlnorm += in.op == SAC_DOP_LNORM;
+		nsoftmax += in.op == SAC_DOP_SOFTMAX;
 		if (bad || corrupt.read()) {
 			// A MAC input beyond its declared width: both sides must
 			// refuse it (the words written before the unit stopped
@@ -563,6 +569,49 @@ sac_dinstr gen_mac(rng &r, int op, int32_t *d, uint8_t *w, bool *bad)
 	return in;
 }
 
+// LNORM or SOFTMAX: X rows K Y P.  Rows of int8 or int16 values (some
+// constant: the variance is epsilon alone), in place or not.  LNORM:
+// epsilon from 1 to 2^40, gamma int8 or int16 (W16), beta up to +-2^20,
+// a multiplier up to the bound of |z gamma + beta| (|z| <= sqrt(K) 2^12,
+// Q12).  SOFTMAX: c up to 2^32 with 0..30 fraction bits.
+sac_dinstr gen_row(rng &r, int op, int32_t *d, uint8_t *w)
+{
+	sac_dinstr in = new_ins(r, op);
+	bool sm = op == SAC_DOP_SOFTMAX, w16 = !sm && r.chance(40);
+	in.flags = w16 ? SAC_DF_W16 : 0;
+	uint32_t rows = r.chance(3) ? 0 : (uint32_t)r.range(1, 5);
+	uint32_t K = (uint32_t)(r.chance(15) ? r.range(41, 100) : r.range(1, 40));
+	const uint32_t half = COSIM_DWORDS / 2;
+	uint32_t X = (uint32_t)r.range(0, half - 1 - rows * K);
+	uint32_t Y = r.chance(30) ? X : (uint32_t)r.range(half, COSIM_DWORDS - 1 - rows * K);
+	int xb = r.chance(50) ? 8 : 16;
+	for (uint32_t t = 0; t < rows; t++) {
+		bool flat = r.chance(10);
+		int32_t v0 = rval(r, xb);
+		for (uint32_t i = 0; i < K; i++)
+			d[X + t * K + i] = flat ? v0 : rval(r, xb);
+	}
+	uint32_t blk = sm ? 16 : 16 + (8 + (w16 ? 2 : 1)) * K;
+	uint32_t P = (uint32_t)r.range(0, COSIM_WBYTES - 1 - blk);
+	if (sm) {
+		int64_t c = r.chance(50) ? r.range(1, (int64_t)1 << 24) : r.range(1, (int64_t)1 << 32);
+		sac_dunit_put_i64(w + P, c);
+		sac_dunit_put_i64(w + P + 8, r.range(0, 30));
+	} else {
+		int64_t eps = r.chance(50) ? r.range(1, 100) : r.range(1, (int64_t)1 << 40);
+		int64_t bmax = r.chance(30) ? 0 : (int64_t)1 << 20, gmax = w16 ? 32768 : 128;
+		sac_dunit_put_i64(w + P + 8, eps);
+		for (uint32_t i = 0; i < K; i++)
+			sac_dunit_put_i64(w + P + 16 + 8 * i, r.range(-bmax, bmax));
+		put_weights(r, w + P + 16 + 8 * K, K, w16);
+		int64_t zmax = ((int64_t)std::sqrt((double)K) + 2) << 12;
+		put_mult(r, w + P, zmax * gmax + bmax + 1, in.bits ? in.bits : 32);
+	}
+	uint32_t a[] = {X, rows, K, Y, P};
+	memcpy(in.a, a, sizeof a);
+	return in;
+}
+
 // MIX: AL Pp Qq rows F Y P.  Gates mostly in Q14 [0, 2^14], some anywhere
 // in int16; p and q of 8, 16 or 32 bits (biased to their extremes);
 // multipliers up to the largest that keeps the products below 2^62.
@@ -711,16 +760,20 @@ int run_random(bench &b, uint64_t seed, long count)
 		if (k < 2) {
 			in = sac_dinstr{};
 			in.guard = -1;
-		} else if (k < 27) {
+		} else if (k < 22) {
 			in = gen_mac(r, SAC_DOP_MATMUL, d.data(), w.data(), &bad);
-		} else if (k < 39) {
+		} else if (k < 32) {
 			in = gen_mac(r, SAC_DOP_CONV, d.data(), w.data(), &bad);
-		} else if (k < 51) {
+		} else if (k < 42) {
 			in = gen_mac(r, SAC_DOP_DWCONV, d.data(), w.data(), &bad);
-		} else if (k < 60) {
+		} else if (k < 50) {
 			in = gen_mac(r, SAC_DOP_MJOS, d.data(), w.data(), &bad);
-		} else if (k < 68) {
+		} else if (k < 56) {
 			in = gen_mix(r, d.data(), w.data());
+		} else if (k < 63) {
+			in = gen_row(r, SAC_DOP_LNORM, d.data(), w.data());
+		} else if (k < 70) {
+			in = gen_row(r, SAC_DOP_SOFTMAX, d.data(), w.data());
 		} else if (k < 80) {
 			in = gen_ewise(r, d.data(), w.data());
 		} else {
@@ -809,7 +862,7 @@ sac_dense_graph *build_layer(rng &r, int T, int *wide)
 // -> dwconv1d (k 3) -> dwconv1d_causal (k 4) forward and reverse -> mjos
 // of the two; a linear (12) of the dwconv; mcib_gate of the mjos and the
 // linear (left to the C model: GATE is not in RTL) -> gate_mix of the
-// gate, the mjos and the linear -> linear (7).
+// gate, the mjos and the linear -> layernorm -> linear (7) -> softmax.
 sac_dense_graph *build_mamba(rng &r, int T)
 {
 	const int K = 16, C = 12;
@@ -858,9 +911,18 @@ sac_dense_graph *build_mamba(rng &r, int T)
 	d.op = SAC_DENSE_MIX; d.nin = 3; d.in[0] = al; d.in[1] = mj; d.in[2] = ln;
 	int mx = add(g, d);
 	d = sac_dense_desc{};
+	d.name = "norm";
+	d.op = SAC_DENSE_LAYERNORM; d.nin = 1; d.in[0] = mx;
+	d.p[0] = prm(r, C, 1.0); d.p[1] = prm(r, C, 0.2);
+	int nm = add(g, d);
+	d = sac_dense_desc{};
 	d.name = "head";
-	d.op = SAC_DENSE_LINEAR; d.nin = 1; d.in[0] = mx; d.n = 7;
+	d.op = SAC_DENSE_LINEAR; d.nin = 1; d.in[0] = nm; d.n = 7;
 	d.p[0] = prm(r, 7 * C, 0.5); d.p[1] = prm(r, 7, 0.1);
+	int hd = add(g, d);
+	d = sac_dense_desc{};
+	d.name = "prob";
+	d.op = SAC_DENSE_SOFTMAX; d.nin = 1; d.in[0] = hd;
 	add(g, d);
 	return g;
 }
@@ -982,6 +1044,8 @@ int run_layer(bench &b, uint64_t seed, bool mamba, bool int16)
 				case SAC_DOP_DWCONV:
 				case SAC_DOP_MJOS:
 				case SAC_DOP_MIX:
+				case SAC_DOP_LNORM:
+				case SAC_DOP_SOFTMAX:
 				case SAC_DOP_LUT:
 				case SAC_DOP_ADD:
 				case SAC_DOP_MUL:
@@ -1018,11 +1082,13 @@ int run_layer(bench &b, uint64_t seed, bool mamba, bool int16)
 			return 1;
 		}
 	printf("%s%s: %d tokens, %d PEs, %d phases, %ld unit instructions (%d matmul, "
-	       "%d conv, %d dwconv, %d mjos, %d mix, %d lut, %d add, %d mul), %d gate by the "
+	       "%d conv, %d dwconv, %d mjos, %d mix, %d lnorm, %d softmax, %d lut, %d add, "
+	       "%d mul), %d gate by the "
 	       "C model alone, %ld system (%d recv, %d wload); output %dx%d equals "
 	       "sac_dsim_run's\n", mamba ? "mamba" : "layer", int16 ? " int16" : "",
 	       T, npe, p->nphases, no, ops[SAC_DOP_MATMUL], ops[SAC_DOP_CONV],
-	       ops[SAC_DOP_DWCONV], ops[SAC_DOP_MJOS], ops[SAC_DOP_MIX], ops[SAC_DOP_LUT],
+	       ops[SAC_DOP_DWCONV], ops[SAC_DOP_MJOS], ops[SAC_DOP_MIX], ops[SAC_DOP_LNORM],
+	       ops[SAC_DOP_SOFTMAX], ops[SAC_DOP_LUT],
 	       ops[SAC_DOP_ADD], ops[SAC_DOP_MUL], ops[SAC_DOP_GATE], nsys,
 	       ops[SAC_DOP_RECV], ops[SAC_DOP_WLOAD], ot.rows, ot.cols);
 	sac_dprog_free(p);
@@ -1077,13 +1143,13 @@ int sc_main(int argc, char **argv)
 		       "(%" PRIu64 " matmul: %" PRIu64 " int16 weights, %" PRIu64 " int16 "
 		       "inputs, %" PRIu64 " of %" PRIu64 " outputs saturated; %" PRIu64
 		       " conv; %" PRIu64 " dwconv: %" PRIu64 " causal, %" PRIu64 " of them reverse; %"
-		       PRIu64 " mjos; %" PRIu64 " mix; %" PRIu64
+		       PRIu64 " mjos; %" PRIu64 " mix; %" PRIu64 " lnorm; %" PRIu64 " softmax; %" PRIu64
 		       " lut: %" PRIu64 " interpolated, %" PRIu64 " of them windowed, %" PRIu64
 		       " with entries 2^31 or more apart; %" PRIu64 " add, %" PRIu64
 		       " mul, %" PRIu64 " nop; %" PRIu64 " refused by both as corrupt), %" PRIu64
 		       " cycles, every counter and D word%s\n", test.c_str(), seed, b.ninstr,
 		       b.nmatmul, b.nw16, b.nin16, b.nsat, b.nout, b.nconv, b.ndw, b.ndwc, b.ndwr,
-		       b.nmjos, b.nmix, b.nlut, b.nlut16, b.nwin, b.nlut_wide, b.nadd,
+		       b.nmjos, b.nmix, b.nlnorm, b.nsoftmax, b.nlut, b.nlut16, b.nwin, b.nlut_wide, b.nadd,
 		       b.nmul, b.nnop, b.ncorrupt, b.ncycles,
 		       b.nconly ? " (GATE by the C model alone)" : "");
 	else if (rc == 1)

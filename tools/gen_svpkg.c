@@ -1,6 +1,7 @@
 /* gen_svpkg.c: writes rtl/saccade_pkg.sv, the SystemVerilog package of the
  * format constants, from the C tables (sim/hwdefs.h, the dense unit's
- * opcode table SAC_DUNIT_OPS and flags in saccade/dunit.h) and the default
+ * opcode table SAC_DUNIT_OPS and flags in saccade/dunit.h, the exp2 table
+ * of the integer reference, read back through sac_dense_exp2neg) and the default
  * target (sac_target_default), so that the RTL cannot drift from the C
  * model.
  *
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "saccade/dense.h"
 #include "saccade/dunit.h"
 #include "saccade/noc.h"
 #include "saccade/target.h"
@@ -99,6 +101,7 @@ int main(int argc, char **argv)
 		{"DEF_PE_PIPELINE", t.pe.pipeline},
 		{"DEF_DENSE_MAC_LANES", t.dense.mac_lanes},
 		{"DEF_DENSE_VEC_LANES", t.dense.vector_lanes},
+		{"DEF_DENSE_DIV_CYCLES", t.dense.div_cycles},
 		/* The dense unit's memories as dense/dlower.c sizes them. */
 		{"DEF_DENSE_DWORDS", 2 * t.pe.neurons},
 		{"DEF_DENSE_WBYTES", t.pe.weight_bytes},
@@ -106,6 +109,16 @@ int main(int argc, char **argv)
 	fprintf(f, "\n  // The default target (examples/targets/yoso.yaml).\n");
 	for (size_t i = 0; i < sizeof d / sizeof d[0]; i++)
 		fprintf(f, "  localparam int %s = %d;\n", d[i].name, d[i].v);
+	/* The dense unit's exp2 ROM: round(2^30 2^(-i/256)), i = 0..256, the
+	 * knots of sac_dense_exp2neg (docs/MCOE.md), read back through it (u =
+	 * i 2^16 hits knot i exactly; knot 256 is knot 0 halved), so that
+	 * the RTL's table is the reference's. */
+	fprintf(f, "\n  // The exp2 table of sac_dense_exp2neg (Q30 knots).\n"
+		"  localparam logic [31:0] DENSE_EXP2TAB [257] = '{");
+	for (int i = 0; i <= 256; i++)
+		fprintf(f, "%s%s32'd%u", i ? "," : "", i % 6 ? " " : "\n    ",
+			sac_dense_exp2neg((int64_t)i << 16));
+	fprintf(f, "\n  };\n");
 	fprintf(f, "\nendpackage\n// verilator lint_on UNUSEDPARAM\n");
 	if (fclose(f)) {
 		perror(argv[1]);
