@@ -20,7 +20,7 @@
 
 enum { M_FLOAT = 1, M_INT = 2, M_ALL = 3 };
 enum { OPT_CALIB = 256, OPT_INDEX, OPT_QUANT, OPT_STATE, OPT_QUIET, OPT_WBITS,
-       OPT_ABITS, OPT_WIDEFROM, OPT_HEADROOM, OPT_NODES };
+       OPT_ABITS, OPT_WIDEFROM, OPT_HEADROOM, OPT_TAIL, OPT_NODES };
 
 static const struct option long_opts[] = {
 	{"input", required_argument, NULL, 'i'},
@@ -34,6 +34,7 @@ static const struct option long_opts[] = {
 	{"act-bits", required_argument, NULL, OPT_ABITS},
 	{"wide-from", required_argument, NULL, OPT_WIDEFROM},
 	{"headroom", required_argument, NULL, OPT_HEADROOM},
+	{"tail", required_argument, NULL, OPT_TAIL},
 	{"nodes", no_argument, NULL, OPT_NODES},
 	{NULL, 0, NULL, 0},
 };
@@ -174,6 +175,12 @@ int cli_dense_ref(int argc, char **argv)
 			if (!*optarg || *end || errno || !(qo.headroom >= 1 && qo.headroom <= 256))
 				return bad_usage("--headroom wants a number in 1..256, got", optarg);
 			break;
+		case OPT_TAIL:
+			errno = 0;
+			qo.tail = strtod(optarg, &end);
+			if (!*optarg || *end || errno || !(qo.tail >= 0 && qo.tail <= 8))
+				return bad_usage("--tail wants a number in 0..8, got", optarg);
+			break;
 		case OPT_NODES: nodes = 1; break;
 		case ':': return bad_usage("option needs a value:", argv[optind - 1]);
 		default: return bad_usage("unknown option", argv[optind - 1]);
@@ -260,13 +267,13 @@ int cli_dense_ref(int argc, char **argv)
 	       (long long)sac_dense_params(g), nin, nin == 1 ? "" : "s", input);
 	if (mode & M_INT)
 		printf(", calibrated on %d (%s), %s int%d weights%s%s, %s, int16 "
-		       "headroom %g, scan state %d bits", ncal, calib,
+		       "headroom %g, tail z %g, scan state %d bits", ncal, calib,
 		       qo.per_channel ? "per-channel" : "per-tensor", wbits,
 		       wbits == 16 ? " from " : "",
 		       wbits == 16 ? (wide_from ? wide_from : "the inputs") : "",
 		       abits == 16 ? "int16 activations" :
 		       "int16 activations in Mamba and MCIB, int8 after",
-		       qo.headroom, qo.state_bits);
+		       qo.headroom, qo.tail, qo.state_bits);
 	printf("\n");
 	int lo = index >= 0 ? (int)index : 0, hi = index >= 0 ? (int)index + 1 : nin;
 	int agree = 0, eagree = 0, n = 0, nn = sac_dense_count(g);
@@ -378,7 +385,8 @@ void cli_dense_ref_help(FILE *f)
 "    saccade dense-ref DIR [--input X.npy] [--mode float|int|all]\n"
 "                      [--calib C.npy] [--index N] [--quant channel|tensor]\n"
 "                      [--state-bits B] [--weight-bits 8|16] [--act-bits 8|16]\n"
-"                      [--wide-from NODE] [--headroom H] [--nodes] [--quiet]\n"
+"                      [--wide-from NODE] [--headroom H] [--tail Z]\n"
+"                      [--nodes] [--quiet]\n"
 "\n"
 "DESCRIPTION\n"
 "    DIR holds an MCO-E head as 'saccade zoo mco-e' writes it: mcoe.yaml\n"
@@ -420,6 +428,11 @@ void cli_dense_ref_help(FILE *f)
 "                          (e.g. fusion.fc); default the inputs\n"
 "    --headroom H          int16 tensors hold H times their calibrated\n"
 "                          range (1..256, default 2)\n"
+"    --tail Z              and exp(Z sd) times more, sd the spread (standard\n"
+"                          deviation) of the log of the tensor's largest\n"
+"                          |value| per calibration input: more range where\n"
+"                          the calibration shows heavy tails (0..8,\n"
+"                          default 0.5; 0: H times the range everywhere)\n"
 "    --nodes               after the agreement, per node the mean relative\n"
 "                          error in the graph and alone (its integer kernel\n"
 "                          on its inputs' float values, quantised)\n"

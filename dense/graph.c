@@ -36,8 +36,13 @@ typedef struct node {
 	int given; /* bit j: parameter j came from the caller (not zeros) */
 
 	/* Calibration: largest |output| and internal ranges (scan: state;
-	 * mha: Q, K, V, scaled scores, context; gate: the row sums). */
-	double amax, imax[5];
+	 * mha: Q, K, V, scaled scores, context; gate: the row sums); icur
+	 * the internal ranges of the current input; per range (0..4
+	 * internal, 5 the output) the count, sum and sum of squares of the
+	 * log of its per-input maxima, whose spread sets the tail factor. */
+	double amax, imax[5], icur[5];
+	int lgn[6];
+	double lgs[6], lgs2[6];
 
 	/* Integer parameters. */
 	double scale;  /* value of one integer step of the output */
@@ -381,6 +386,28 @@ static void upd(double *m, double v)
 		*m = fabs(v);
 }
 
+/* One input's maximum v of range `slot` into its log statistics. */
+static void lg_add(node *d, int slot, double v)
+{
+	if (v > 1e-30) {
+		d->lgn[slot]++;
+		d->lgs[slot] += log(v);
+		d->lgs2[slot] += log(v) * log(v);
+	}
+}
+
+/* After one calibrating forward of node d with output maximum out. */
+static void calib_fold(node *d, double out)
+{
+	upd(&d->amax, out);
+	lg_add(d, 5, out);
+	for (int j = 0; j < 5; j++) {
+		upd(&d->imax[j], d->icur[j]);
+		lg_add(d, j, d->icur[j]);
+		d->icur[j] = 0;
+	}
+}
+
 /* Is node d gated off by the last topk's choice? */
 static int skipped(const node *d, const int *sel, int nsel, int all)
 {
@@ -430,7 +457,7 @@ static int f_mha(node *d, const double *qs, int Tq, const double *kv, int Tk,
 					acc += Q[(size_t)i * E + c] * K[(size_t)j * E + c];
 				s[j] = acc * inv;
 				if (cal)
-					upd(&d->imax[3], s[j]);
+					upd(&d->icur[3], s[j]);
 				if (s[j] > m)
 					m = s[j];
 			}
@@ -445,10 +472,10 @@ static int f_mha(node *d, const double *qs, int Tq, const double *kv, int Tk,
 		}
 	flin(ctx, Tq, E, d->p[6], d->p[7], E, y);
 	if (cal) {
-		upd(&d->imax[0], amax_of(Q, (size_t)Tq * E));
-		upd(&d->imax[1], amax_of(K, (size_t)Tk * E));
-		upd(&d->imax[2], amax_of(V, (size_t)Tk * E));
-		upd(&d->imax[4], amax_of(ctx, (size_t)Tq * E));
+		upd(&d->icur[0], amax_of(Q, (size_t)Tq * E));
+		upd(&d->icur[1], amax_of(K, (size_t)Tk * E));
+		upd(&d->icur[2], amax_of(V, (size_t)Tk * E));
+		upd(&d->icur[4], amax_of(ctx, (size_t)Tq * E));
 	}
 	free(Q);
 	return SAC_OK;
@@ -470,7 +497,7 @@ static void f_scan(node *d, const double *x, const double *dl, const double *B,
 				*hv = exp(dv * A[(size_t)c * N + n]) * *hv +
 				      dv * B[(size_t)t * N + n] * xv;
 				if (cal)
-					upd(&d->imax[0], *hv);
+					upd(&d->icur[0], *hv);
 				acc += C[(size_t)t * N + n] * *hv;
 			}
 			y[(size_t)t * D + c] = acc + Ds[c] * xv;
@@ -627,7 +654,7 @@ int sac_dense_forward_float(sac_dense_graph *g, sac_dense_exec *x,
 				for (int k = 0; k < K; k++)
 					s += A[(size_t)t * K + k] * B[(size_t)t * K + k];
 				if (cal)
-					upd(&d->imax[0], s);
+					upd(&d->icur[0], s);
 				y[t] = sac_dense_fn_eval(SAC_DENSE_FN_SIGMOID, s);
 			}
 			break;
@@ -674,7 +701,7 @@ int sac_dense_forward_float(sac_dense_graph *g, sac_dense_exec *x,
 			break;
 		}
 		if (cal)
-			upd(&d->amax, amax_of(y, cnt));
+			calib_fold(d, amax_of(y, cnt));
 	}
 	free(scratch);
 	return SAC_OK;
@@ -683,8 +710,13 @@ int sac_dense_forward_float(sac_dense_graph *g, sac_dense_exec *x,
 void sac_dense_calib_reset(sac_dense_graph *g)
 {
 	for (int i = 0; i < g->n; i++) {
-		g->v[i].amax = 0;
-		memset(g->v[i].imax, 0, sizeof g->v[i].imax);
+		node *d = &g->v[i];
+		d->amax = 0;
+		memset(d->imax, 0, sizeof d->imax);
+		memset(d->icur, 0, sizeof d->icur);
+		memset(d->lgn, 0, sizeof d->lgn);
+		memset(d->lgs, 0, sizeof d->lgs);
+		memset(d->lgs2, 0, sizeof d->lgs2);
 	}
 	g->quantized = 0;
 }
@@ -698,6 +730,7 @@ void sac_dense_qopts_init(sac_dense_qopts *o)
 	o->wide_from = -1;
 	o->wide_act_from = -1;
 	o->headroom = 2;
+	o->tail = 0.5;
 }
 
 static double rhaz(double v)
@@ -719,6 +752,18 @@ static double bmax(const int64_t *b, int n)
 		if (fabs((double)b[i]) > m)
 			m = fabs((double)b[i]);
 	return m;
+}
+
+/* The tail factor of range `slot` (docs/MCOE.md "Headroom"): exp(z sd)
+ * with sd the standard deviation of the log of its per-input maxima over
+ * the calibration inputs (1 with fewer than two). */
+static double tail(const node *d, int slot, double z)
+{
+	int n = d->lgn[slot];
+	if (n < 2)
+		return 1;
+	double mu = d->lgs[slot] / n;
+	return exp(z * sqrt(fmax(0, d->lgs2[slot] / n - mu * mu)));
 }
 
 /* Scale of a symmetric int range of `qmax` steps for a range amax. */
@@ -933,7 +978,7 @@ static int quant_node(sac_dense_graph *g, node *d, const sac_dense_qopts *o,
 		int ib = d->bits;
 		for (int j = 0; j < 5; j++)
 			d->iscale[j] = j == 3 || ib == 16 ?
-				sym_scale(o->headroom * d->imax[j], 32767) :
+				sym_scale(o->headroom * tail(d, j, o->tail) * d->imax[j], 32767) :
 				sym_scale(d->imax[j], 127);
 		rc = qlinear(d, 0, d->p[0], d->p[1], E, (size_t)E, sa, a->bits, d->iscale[0], pc, e);
 		if (!rc) rc = qlinear(d, 1, d->p[2], d->p[3], E, (size_t)E, sb, b->bits, d->iscale[1], pc, e);
@@ -974,6 +1019,9 @@ int sac_dense_quantize(sac_dense_graph *g, const sac_dense_qopts *o, sac_err *e)
 	if (!(o->headroom >= 1 && o->headroom <= 256))
 		return sac_errf(e, SAC_ERR_RANGE, "int16 headroom %g out of 1..256",
 				o->headroom);
+	if (!(o->tail >= 0 && o->tail <= 8))
+		return sac_errf(e, SAC_ERR_RANGE, "tail factor z %g out of 0..8",
+				o->tail);
 	if (o->state_bits < 8 || o->state_bits > 28)
 		return sac_errf(e, SAC_ERR_RANGE, "state bits %d out of 8..28",
 				o->state_bits);
@@ -996,9 +1044,11 @@ int sac_dense_quantize(sac_dense_graph *g, const sac_dense_qopts *o, sac_err *e)
 			break; /* pass 2 */
 		default:
 			/* int16 has bits to spare: twice the calibrated range,
-			 * so inputs beyond the calibration set do not clip. */
-			d->scale = d->bits == 16 ? sym_scale(o->headroom * d->amax, 32767) :
-				   sym_scale(d->amax, 127);
+			 * more for heavy-tailed ranges, so that inputs beyond
+			 * the calibration set do not clip. */
+			d->scale = d->bits == 16 ?
+				sym_scale(o->headroom * tail(d, 5, o->tail) * d->amax, 32767) :
+				sym_scale(d->amax, 127);
 		}
 	}
 	/* Pass 2: the experts feeding a moe_sum share one output scale, so

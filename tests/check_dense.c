@@ -676,6 +676,82 @@ START_TEST(test_head_small)
 }
 END_TEST
 
+/* The tail factor (docs/MCOE.md "Headroom"): calibrated on inputs whose
+ * maxima spread by 1, 2, 4, 8, an int16 tensor's range is H exp(z sd)
+ * times its calibrated maximum (sd of the log of the per-input maxima),
+ * so that an input 2.5 times beyond the calibration passes where H alone
+ * (z = 0) clips it; z outside 0..8 is refused. */
+START_TEST(test_tail_headroom)
+{
+	sac_err e = {0};
+	one o = {.g = sac_dense_graph_new()};
+	int x = input(&o, 1, 8, 0, 0);
+	sac_dense_desc d = {0};
+	d.op = SAC_DENSE_LINEAR;
+	d.nin = 1;
+	d.in[0] = x;
+	d.n = 8;
+	float *w = rvec(64, 0.35, 0), *b = rvec(8, 0.01, 0);
+	d.p[0] = w;
+	d.p[1] = b;
+	int y = add1(&o, &d);
+	sac_dense_exec xf, xi;
+	ck_assert_int_eq(sac_dense_exec_init(o.g, &xf, &e), 0);
+	ck_assert_int_eq(sac_dense_exec_init(o.g, &xi, &e), 0);
+	double base[8], in[8], ls = 0, ls2 = 0, amax = 0;
+	const double *pin[1] = {in};
+	for (int k = 0; k < 8; k++)
+		base[k] = nrand();
+	for (int f = 1; f <= 8; f *= 2) {
+		for (int k = 0; k < 8; k++)
+			in[k] = f * base[k];
+		ck_assert_int_eq(sac_dense_forward_float(o.g, &xf, pin, 1, &e), 0);
+		double m = 0;
+		for (int k = 0; k < 8; k++)
+			m = fmax(m, fabs(xf.f[y][k]));
+		amax = fmax(amax, m);
+		ls += log(m);
+		ls2 += log(m) * log(m);
+	}
+	double sd = sqrt(ls2 / 4 - (ls / 4) * (ls / 4));
+	sac_dense_qopts qo;
+	sac_dense_qopts_init(&qo);
+	ck_assert(qo.tail == 0.5);
+	qo.wide_from = 0; /* int16 weights and activations */
+	qo.wide_act_from = 0;
+	double err[2];
+	for (int t = 0; t < 2; t++) {
+		qo.tail = t ? 0.5 : 0;
+		ck_assert_msg(sac_dense_quantize(o.g, &qo, &e) == 0, "%s", e.msg);
+		double want = 2 * exp(qo.tail * sd) * amax / 32767;
+		ck_assert_msg(fabs(sac_dense_node_scale(o.g, y) / want - 1) < 1e-9,
+			      "tail %g: scale %g, want %g", qo.tail,
+			      sac_dense_node_scale(o.g, y), want);
+		for (int k = 0; k < 8; k++)
+			in[k] = 2.5 * 8 * base[k];
+		ck_assert_int_eq(sac_dense_forward_float(o.g, &xf, pin, 0, &e), 0);
+		ck_assert_int_eq(sac_dense_forward_int(o.g, &xi, pin, &e), 0);
+		double s = sac_dense_node_scale(o.g, y), md = 0, mf = 0;
+		for (int k = 0; k < 8; k++) {
+			mf = fmax(mf, fabs(xf.f[y][k]));
+			md = fmax(md, fabs(xf.f[y][k] - xi.q[y][k] * s));
+		}
+		err[t] = md / mf;
+	}
+	ck_assert_msg(err[0] > 0.1, "z = 0: error %g, expected clipping", err[0]);
+	ck_assert_msg(err[1] < 0.001, "z = 0.5: error %g", err[1]);
+	qo.tail = 8.5;
+	ck_assert_int_eq(sac_dense_quantize(o.g, &qo, &e), SAC_ERR_RANGE);
+	qo.tail = -0.5;
+	ck_assert_int_eq(sac_dense_quantize(o.g, &qo, &e), SAC_ERR_RANGE);
+	sac_dense_exec_free(&xf);
+	sac_dense_exec_free(&xi);
+	free(w);
+	free(b);
+	sac_dense_graph_free(o.g);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("dense");
@@ -692,6 +768,7 @@ static Suite *suite(void)
 	suite_add_tcase(s, t);
 	t = tcase_create("operators");
 	tcase_add_test(t, test_ops_int_vs_float);
+	tcase_add_test(t, test_tail_headroom);
 	suite_add_tcase(s, t);
 	t = tcase_create("head");
 	tcase_set_timeout(t, 60);

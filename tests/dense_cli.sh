@@ -110,6 +110,13 @@ expect "dense sim: a NaN input" 1 "nan\.npy: value [0-9]+ is not finite" \
 	"$SACCADE" sim "$tmp/m.sac" --input "$tmp/nan.npy"
 expect "dense-ref: a NaN input" 1 "nan\.npy: value [0-9]+ is not finite" \
 	"$SACCADE" dense-ref "$tmp/m" --input "$tmp/nan.npy"
+# The tail factor of the int16 ranges (docs/MCOE.md "Headroom").
+"$SACCADE" dense-ref "$tmp/m" --mode int --index 0 --tail 1.5 | grep -q "tail z 1.5,"
+check "dense-ref --tail 1.5 reported" $?
+expect "dense-ref: --tail out of range" 2 "--tail wants a number in 0\.\.8, got '9'" \
+	"$SACCADE" dense-ref "$tmp/m" --tail 9
+expect "dense-ref: --tail not a number" 2 "--tail wants a number in 0\.\.8, got '1x'" \
+	"$SACCADE" dense-ref "$tmp/m" --tail 1x
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

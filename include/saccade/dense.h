@@ -263,6 +263,10 @@ typedef struct sac_dense_qopts {
 	int wide_act_from; /* int16 outputs for int8 nodes >= this (-1: none) */
 	double headroom; /* int16 tensors: this many times the calibrated
 			  * range (default 2) */
+	double tail;     /* and exp(tail sd) times more, sd the standard
+			  * deviation of the log of the range's per-input
+			  * maxima over the calibration inputs (0..8,
+			  * default 0.5; 0: none) */
 } sac_dense_qopts;
 void sac_dense_qopts_init(sac_dense_qopts *o);
 
