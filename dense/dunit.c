@@ -774,6 +774,9 @@ static int ex_moesum(ctx *x, sac_dunit_counts *k)
 	if (!rc) rc = dok(x, Y, n, "Y");
 	if (!rc && (ne > SAC_DUNIT_MAX_EXPERTS || kk > 64))
 		rc = sac_errf(x->e, SAC_ERR_CORRUPT, "moesum: %u experts, k %u", ne, kk);
+	/* No lowering emits it; it would write count words in no cycle. */
+	if (!rc && kk == 0 && n > 0)
+		rc = sac_errf(x->e, SAC_ERR_CORRUPT, "moesum: %u outputs but no chosen experts", n);
 	for (uint32_t j = 0; !rc && j < kk; j++) {
 		int32_t ex = x->m->d[T + j];
 		if (ex >= 0 && (uint32_t)ex < ne)

@@ -1,6 +1,7 @@
 // dense_unit.sv: the PE's dense unit (docs/ISA.md, docs/RTL.md "Dense
-// unit"): the MATMUL, CONV, DWCONV, MJOS, MIX, LUT, ADD and MUL tile
-// macro-instructions on the PE's data memory D (32-bit words) and weight
+// unit"): the MATMUL, CONV, DWCONV, MJOS, MIX, LNORM, SOFTMAX, TOPK,
+// MOESUM, LUT, ADD and MUL tile macro-instructions (every compute opcode
+// but SCAN, ATTN and GATE) on the PE's data memory D (32-bit words) and weight
 // memory W (bytes), bit for bit and cycle for cycle the C model
 // sac_dunit_exec / sac_dunit_cycles (dense/dunit.c), with the same action
 // counters (sac_dunit_counts).
@@ -42,12 +43,14 @@
 // table t[i+1], interpolation, write), then the drain.  ADD / MUL / MIX:
 // the multipliers are read (and counted) when the instruction is taken,
 // then ceil(count/V) cycles of V lanes (read the operands, requantise,
-// write Y), then the drain.
+// write Y), then the drain.  LNORM and SOFTMAX: per row, passes of
+// ceil(K/V) cycles and D-cycle waits for the square root and divisions
+// (below); TOPK: k passes of n compares; MOESUM: count x k products.
 //
 // Not implemented (the C model has them; `unsupported` pulses with done,
-// nothing is written, no cycle is spent): LNORM, SOFTMAX, SCAN, ATTN,
-// GATE, TOPK, MOESUM, system opcodes (the simulator's), a MAC instruction
-// with more than NMAX outputs (the accumulator files).  No operand range
+// nothing is written, no cycle is spent): SCAN, ATTN, GATE, system
+// opcodes (the simulator's), a MAC instruction with more than NMAX
+// outputs (the accumulator files).  No operand range
 // checks: the C model rejects out-of-range operands, invalid multipliers
 // and conv taps outside the X buffer before it runs (images come from
 // files); here addresses wrap at the memory size.  Operand regions are
@@ -183,7 +186,8 @@ module dense_unit
 
   // ---- the latched instruction ----------------------------------------------
   typedef enum logic [3:0] {S_IDLE, S_MAC, S_RQ, S_LUT, S_LUT_A, S_LUT_B, S_EW,
-                            S_MIX, S_P1, S_P2, S_WAIT, S_P3, S_TAIL} state_t;
+                            S_MIX, S_P1, S_P2, S_WAIT, S_P3, S_TOPK, S_MOE,
+                            S_TAIL} state_t;
   // The MAC instructions share one datapath; they differ in where a lane's
   // X word and weight come from and in the requantisation.
   typedef enum logic [1:0] {K_MM, K_CONV, K_DW, K_MJOS} kind_t;
@@ -547,12 +551,67 @@ module dense_unit
     end
   end
 
+  // ---- selection (TOPK) and expert sum (MOESUM) -------------------------------------
+  // TOPK X n k Y (sac_dense_topk_weights): k passes of n cycles, one X
+  // word and one compare per cycle; pass j keeps the first strictly
+  // largest word not chosen before and writes its index to Y[j]; the
+  // last pass also writes the k Q14 weights, rounded divisions of 2^14 p
+  // by the chosen words' sum (the last weight takes the remainder), by k
+  // dividers side by side.  MOESUM T k count Y nexp E0..E9: the k indices
+  // and weights are read into registers when the instruction is taken;
+  // then count x k cycles, one expert word and one 32 x 32 product
+  // (4 MAC lane passes) per cycle, Y[c] = sat32(the sum) written with the
+  // last.  An index outside 0..nexp-1 contributes nothing (its cycle and
+  // counted read are spent as the model charges them).
+  localparam int KMAX = 64;   // the C model's limit on k
+  logic [31:0] sel_idx [KMAX];
+  logic [31:0] sel_v [KMAX];  // TOPK: the chosen words; MOESUM: the weights
+  logic [31:0] tk_best, tk_bv;
+  logic        tk_have;
+  logic [63:0] tk_s, moe_acc;
+  logic [31:0] ebase [DUNIT_MAX_EXPERTS];
+  wire  [31:0] tk_n = a1, tk_k = a2, tk_y = a3;
+  wire  [31:0] moe_k = a1, moe_n = a2, moe_y = a3, moe_ne = a4;
+  logic        tk_take;       // this cycle's word becomes the best
+  logic [31:0] tk_nbest, tk_nbv;
+  logic [31:0] tk_w [KMAX];   // the weights (last pass)
+  logic [63:0] moe_nacc;
+  always_comb begin
+    logic [31:0] x;
+    logic        used;
+    logic [63:0] sf, wacc;
+    x = rd_d(a0 + k);
+    used = 1'b0;
+    for (int q = 0; q < KMAX; q++)
+      if (32'(q) < j && sel_idx[q] == k) used = 1'b1;
+    tk_take = !used && (!tk_have || $signed(x) > $signed(tk_bv));
+    tk_nbest = tk_take ? k : tk_best;
+    tk_nbv = tk_take ? x : tk_bv;
+    // The weights, from the sum including this pass's choice.
+    sf = tk_s + 64'($signed(tk_nbv));
+    wacc = 64'd0;
+    for (int q = 0; q < KMAX; q++) begin
+      logic [63:0] pq, wq;
+      pq = 64'($signed(32'(q) == j ? tk_nbv : sel_v[q]));
+      if (32'(q) == tk_k - 32'd1) wq = 64'd16384 - wacc;
+      else if ($signed(sf) > 64'sd0)
+        wq = 64'($signed(64'd2 * pq * 64'd16384 + sf) / $signed(64'd2 * sf));
+      else wq = 64'($signed(64'd16384) / $signed({32'd0, tk_k}));
+      tk_w[q] = wq[31:0];
+      wacc = wacc + wq;
+    end
+    // MOESUM: slot j of output c (= k).
+    moe_nacc = moe_acc;
+    if ($signed(sel_idx[j[5:0]]) >= 0 && sel_idx[j[5:0]] < moe_ne)
+      moe_nacc = moe_acc + 64'($signed(sel_v[j[5:0]])) *
+                 64'($signed(rd_d(ebase[sel_idx[j[5:0]][3:0]] + k)));
+  end
+
   // ---- sequencing ----------------------------------------------------------------------
   assign busy = state != S_IDLE;
   assign c_wmem_wr = 64'd0;  // W is written by WLOAD (the simulator's)
 
-  // Operands 11..14 are used by no opcode done here.
-  wire _unused = &{1'b0, i_a[DUNIT_NOPS*32-1:11*32], i_flags[7:5], ew_m0[63:38],
+  wire _unused = &{1'b0, i_flags[7:5], ew_m0[63:38],
                     ew_m1[63:38], mm0[63:38], ln_m[63:38]};
 
   // Cycles per row end: the W bytes of the row become 64-bit rows.
@@ -586,6 +645,7 @@ module dense_unit
       {c_cycles, c_macs, c_rq, c_alu, c_lut, c_div, c_dmem_rd, c_dmem_wr, c_wmem_rd,
        c_instrs} <= '0;
       {rsm, ln_s1, ln_s2, ln_eps, ln_m, sm_c, sm_sum, sm_g, sm_max, wcnt} <= '0;
+      {tk_best, tk_bv, tk_have, tk_s, moe_acc} <= '0;
       acc_v <= '0;
       acc2_v <= '0;
       for (int l = 0; l < L; l++) begin
@@ -722,6 +782,21 @@ module dense_unit
             nvec <= (b[2] + V - 1) / V;
             if (b[1] == 32'd0) finish();
             else state <= S_P1;
+          end else if (i_op == 8'(DOP_TOPK)) begin
+            // X n k Y: k passes of n words (the C model: 1 <= k <= n, 64).
+            {tk_best, tk_bv, tk_have, tk_s} <= '0;
+            state <= S_TOPK;
+          end else if (i_op == 8'(DOP_MOESUM)) begin
+            // T k count Y nexp E0..E9: the k indices and weights now.
+            for (int q = 0; q < KMAX; q++) begin
+              sel_idx[q] <= rd_d(b[0] + 32'(q));
+              sel_v[q] <= rd_d(b[0] + b[1] + 32'(q));
+            end
+            for (int q = 0; q < DUNIT_MAX_EXPERTS; q++) ebase[q] <= i_a[32*(5+q) +: 32];
+            c_dmem_rd <= c_dmem_rd + 64'd2 * 64'(b[1]);
+            moe_acc <= 64'd0;
+            if (b[1] == 32'd0 || b[2] == 32'd0) finish();
+            else state <= S_MOE;
           end else if (i_op == 8'(DOP_NOP)) begin
             done <= 1'b1;            // 0 cycles, as sac_dunit_cycles
             c_instrs <= c_instrs + 64'd1;
@@ -927,6 +1002,52 @@ module dense_unit
         S_WAIT: begin
           if (wcnt == 32'(rsm ? DIV_CYCLES - 1 : 2 * DIV_CYCLES - 1)) state <= S_P3;
           else wcnt <= wcnt + 32'd1;
+        end
+
+        S_TOPK: begin
+          // Element k of pass j.
+          c_dmem_rd <= c_dmem_rd + 64'd1;
+          c_alu <= c_alu + 64'd1;                    // the compare
+          tk_best <= tk_nbest;
+          tk_bv <= tk_nbv;
+          tk_have <= tk_have | tk_take;
+          if (k != tk_n - 32'd1) k <= k + 32'd1;
+          else begin
+            // The pass's choice: its index, and its word into the sum.
+            sel_idx[j[5:0]] <= tk_nbest;
+            sel_v[j[5:0]] <= tk_nbv;
+            dmem[DA'(tk_y + j)] <= tk_nbest;
+            tk_s <= tk_s + 64'($signed(tk_nbv));
+            c_alu <= c_alu + 64'd2;
+            c_dmem_wr <= c_dmem_wr + 64'd1;
+            tk_have <= 1'b0;
+            k <= 32'd0;
+            if (j != tk_k - 32'd1) j <= j + 32'd1;
+            else begin
+              for (int q = 0; q < KMAX; q++)
+                if (32'(q) < tk_k) dmem[DA'(tk_y + tk_k + 32'(q))] <= tk_w[q];
+              c_div <= c_div + 64'(tk_k);
+              c_dmem_wr <= c_dmem_wr + 64'd1 + 64'(tk_k);
+              finish();
+            end
+          end
+        end
+
+        S_MOE: begin
+          // Slot j of output k.
+          c_dmem_rd <= c_dmem_rd + 64'd1;
+          c_macs <= c_macs + 64'd4;                  // 32 x 32 bits
+          if (j != moe_k - 32'd1) begin
+            j <= j + 32'd1;
+            moe_acc <= moe_nacc;
+          end else begin
+            j <= 32'd0;
+            moe_acc <= 64'd0;
+            dmem[DA'(moe_y + k)] <= sat(moe_nacc, 8'd32);
+            c_dmem_wr <= c_dmem_wr + 64'd1;
+            if (k != moe_n - 32'd1) k <= k + 32'd1;
+            else finish();
+          end
         end
 
         S_TAIL: begin

@@ -127,7 +127,8 @@ struct bench {
 	sac_dunit_counts kc = {}; // the C model's, summed
 	uint64_t ninstr = 0, ncycles = 0, nmatmul = 0, nlut = 0, nnop = 0;
 	uint64_t nadd = 0, nmul = 0, nwin = 0, nconv = 0, ndw = 0, ndwc = 0, ndwr = 0;
-	uint64_t nmjos = 0, nmix = 0, ncorrupt = 0, nlnorm = 0, nsoftmax = 0;
+	uint64_t nmjos = 0, nmix = 0, ncorrupt = 0, nlnorm = 0, nsoftmax = 0, ntopk = 0;
+	uint64_t nmoe = 0;
 	// The C model executed these and the unit not (the layer tests'
 	// instructions of opcodes the RTL does not implement), on their own
 	// counters.
@@ -221,7 +222,8 @@ struct bench {
 			sac_dunit_op_name(in.op), in.bits, in.flags);
 		int n = in.op == SAC_DOP_LUT ? 4 : in.op == SAC_DOP_MATMUL ? 6 :
 			in.op == SAC_DOP_CONV ? 11 : in.op == SAC_DOP_DWCONV ? 10 :
-			in.op == SAC_DOP_MJOS ? 6 : in.op == SAC_DOP_MIX ? 7 : 5;  // lnorm, softmax: 5
+			in.op == SAC_DOP_MJOS ? 6 : in.op == SAC_DOP_MIX ? 7 :
+			in.op == SAC_DOP_MOESUM ? 15 : 5;  // lnorm, softmax: 5; topk: 4
 		for (int i = 0; i < n; i++)
 			fprintf(stderr, " %u", in.a[i]);
 		fprintf(stderr, "\n");
@@ -273,7 +275,8 @@ struct bench {
 			uint32_t y = in.op == SAC_DOP_LUT ? in.a[1] :
 				     in.op == SAC_DOP_MATMUL || in.op == SAC_DOP_CONV ||
 				     in.op == SAC_DOP_DWCONV || in.op == SAC_DOP_LNORM ||
-				     in.op == SAC_DOP_SOFTMAX ? in.a[3] :
+				     in.op == SAC_DOP_SOFTMAX || in.op == SAC_DOP_TOPK ||
+				     in.op == SAC_DOP_MOESUM ? in.a[3] :
 				     in.op == SAC_DOP_MJOS ? in.a[4] : in.op == SAC_DOP_MIX ? in.a[5] :
 				     in.a[2];
 			d[y] ^= 1;
@@ -324,6 +327,8 @@ struct bench {
 		nmix += in.op == SAC_DOP_MIX;
 		nlnorm += in.op == SAC_DOP_LNORM;
 		nsoftmax += in.op == SAC_DOP_SOFTMAX;
+		ntopk += in.op == SAC_DOP_TOPK;
+		nmoe += in.op == SAC_DOP_MOESUM;
 		if (bad || corrupt.read()) {
 			// A MAC input beyond its declared width: both sides must
 			// refuse it (the words written before the unit stopped
@@ -612,6 +617,54 @@ sac_dinstr gen_row(rng &r, int op, int32_t *d, uint8_t *w)
 	return in;
 }
 
+// TOPK: X n k Y.  Q14 probabilities with ties (equal values keep the
+// lower index), or any int32 (a sum <= 0: the even split); k from 1 to
+// min(n, 64).
+sac_dinstr gen_topk(rng &r, int32_t *d)
+{
+	sac_dinstr in = new_ins(r, SAC_DOP_TOPK);
+	uint32_t n = (uint32_t)(r.chance(10) ? r.range(41, 150) : r.range(1, 40));
+	uint32_t kmax = n < 64 ? n : 64;
+	uint32_t kk = (uint32_t)(r.chance(20) ? r.range(1, kmax) : r.range(1, kmax < 8 ? kmax : 8));
+	const uint32_t half = COSIM_DWORDS / 2;
+	uint32_t X = (uint32_t)r.range(0, half - 1 - n);
+	uint32_t Y = (uint32_t)r.range(half, COSIM_DWORDS - 1 - 2 * kk);
+	int mode = (int)(r.next() % 4); // 0: any int32, 1: <= 0 (the even split)
+	for (uint32_t i = 0; i < n; i++)
+		d[X + i] = mode == 0 ? rval(r, 32) : mode == 1 ? -(int32_t)r.range(0, 3)
+			   : i > 0 && r.chance(15) ? d[X + i - 1] : (int32_t)r.range(0, 16384);
+	uint32_t a[] = {X, n, kk, Y};
+	memcpy(in.a, a, sizeof a);
+	return in;
+}
+
+// MOESUM: T k count Y nexp E0..E9.  Indices mostly among the nexp
+// experts, some outside (they contribute nothing); Q14 or int16 weights;
+// expert words anywhere in int32 (the sum saturates).
+sac_dinstr gen_moesum(rng &r, int32_t *d)
+{
+	sac_dinstr in = new_ins(r, SAC_DOP_MOESUM);
+	uint32_t kk = (uint32_t)r.range(1, r.chance(10) ? 20 : 4);
+	uint32_t n = r.chance(5) ? 0 : (uint32_t)r.range(1, 60);
+	uint32_t ne = (uint32_t)r.range(1, SAC_DUNIT_MAX_EXPERTS);
+	uint32_t T = (uint32_t)r.range(0, 99);
+	uint32_t Y = (uint32_t)r.range(128, 999 - n);
+	for (uint32_t j = 0; j < kk; j++) {
+		d[T + j] = r.chance(75) ? (int32_t)r.range(0, ne - 1)
+			   : r.chance(30) ? -(int32_t)r.range(1, 3) : (int32_t)(ne + r.range(0, 3));
+		d[T + kk + j] = r.chance(70) ? (int32_t)r.range(0, 16384) : rval(r, 16);
+	}
+	for (uint32_t e = 0; e < SAC_DUNIT_MAX_EXPERTS; e++) {
+		uint32_t E = 1024 + e * 700 + (uint32_t)r.range(0, 600 - n);
+		in.a[5 + e] = E;
+		for (uint32_t c = 0; c < n; c++)
+			d[E + c] = rval(r, r.chance(50) ? 16 : 32);
+	}
+	uint32_t a[] = {T, kk, n, Y, ne};
+	memcpy(in.a, a, sizeof a);
+	return in;
+}
+
 // MIX: AL Pp Qq rows F Y P.  Gates mostly in Q14 [0, 2^14], some anywhere
 // in int16; p and q of 8, 16 or 32 bits (biased to their extremes);
 // multipliers up to the largest that keeps the products below 2^62.
@@ -772,9 +825,13 @@ int run_random(bench &b, uint64_t seed, long count)
 			in = gen_mix(r, d.data(), w.data());
 		} else if (k < 63) {
 			in = gen_row(r, SAC_DOP_LNORM, d.data(), w.data());
-		} else if (k < 70) {
+		} else if (k < 68) {
 			in = gen_row(r, SAC_DOP_SOFTMAX, d.data(), w.data());
-		} else if (k < 80) {
+		} else if (k < 71) {
+			in = gen_topk(r, d.data());
+		} else if (k < 74) {
+			in = gen_moesum(r, d.data());
+		} else if (k < 82) {
 			in = gen_ewise(r, d.data(), w.data());
 		} else {
 			in = gen_lut(r, d.data(), w.data());
@@ -788,11 +845,11 @@ int run_random(bench &b, uint64_t seed, long count)
 
 // ---- a lowered network --------------------------------------------------------------
 
-int add(sac_dense_graph *g, sac_dense_desc d)
+// Append node d, unguarded or of expert `expert`.
+int add(sac_dense_graph *g, sac_dense_desc d, int expert = -1)
 {
 	sac_err e = {};
-	if (!d.expert)
-		d.expert = -1;
+	d.expert = expert;
 	int id = sac_dense_add(g, &d, &e);
 	if (id < 0) {
 		fprintf(stderr, "dunit_cosim: graph: %s\n", e.msg);
@@ -862,7 +919,9 @@ sac_dense_graph *build_layer(rng &r, int T, int *wide)
 // -> dwconv1d (k 3) -> dwconv1d_causal (k 4) forward and reverse -> mjos
 // of the two; a linear (12) of the dwconv; mcib_gate of the mjos and the
 // linear (left to the C model: GATE is not in RTL) -> gate_mix of the
-// gate, the mjos and the linear -> layernorm -> linear (7) -> softmax.
+// gate, the mjos and the linear -> layernorm -> linear (7) -> softmax ->
+// flattened -> a router (linear, softmax, top-2) over four guarded linear
+// experts -> moe_sum.
 sac_dense_graph *build_mamba(rng &r, int T)
 {
 	const int K = 16, C = 12;
@@ -923,7 +982,38 @@ sac_dense_graph *build_mamba(rng &r, int T)
 	d = sac_dense_desc{};
 	d.name = "prob";
 	d.op = SAC_DENSE_SOFTMAX; d.nin = 1; d.in[0] = hd;
-	add(g, d);
+	int pb = add(g, d);
+	// The MoE: a router over the flattened probabilities, top-2 of 4
+	// experts (guarded linears), their weighted sum.
+	const int E = 4;
+	d = sac_dense_desc{};
+	d.name = "flat";
+	d.op = SAC_DENSE_RESHAPE; d.nin = 1; d.in[0] = pb; d.n = 1;
+	int fl = add(g, d);
+	d = sac_dense_desc{};
+	d.name = "router";
+	d.op = SAC_DENSE_LINEAR; d.nin = 1; d.in[0] = fl; d.n = E;
+	d.p[0] = prm(r, (size_t)E * 7 * T, 0.5); d.p[1] = prm(r, E, 0.5);
+	int ro = add(g, d);
+	d = sac_dense_desc{};
+	d.name = "router.softmax";
+	d.op = SAC_DENSE_SOFTMAX; d.nin = 1; d.in[0] = ro;
+	int rs = add(g, d);
+	d = sac_dense_desc{};
+	d.name = "topk";
+	d.op = SAC_DENSE_TOPK; d.nin = 1; d.in[0] = rs; d.n = 2;
+	int tk = add(g, d);
+	sac_dense_desc moe = {};
+	moe.name = "logits";
+	moe.op = SAC_DENSE_MOE_SUM; moe.nin = 1 + E; moe.in[0] = tk;
+	for (int x = 0; x < E; x++) {
+		d = sac_dense_desc{};
+		d.name = x == 0 ? "expert0" : x == 1 ? "expert1" : x == 2 ? "expert2" : "expert3";
+		d.op = SAC_DENSE_LINEAR; d.nin = 1; d.in[0] = fl; d.n = 7;
+		d.p[0] = prm(r, (size_t)7 * 7 * T, 0.3); d.p[1] = prm(r, 7, 0.1);
+		moe.in[1 + x] = add(g, d, x);
+	}
+	add(g, moe);
 	return g;
 }
 
@@ -1009,7 +1099,8 @@ int run_layer(bench &b, uint64_t seed, bool mamba, bool int16)
 		if (p->tensor[i].op == SAC_DENSE_INPUT)
 			tiles(i, [&](int32_t &dst, size_t j) { dst = q[j]; });
 	std::vector<uint32_t> cur(npe, 0);
-	long no = 0, nsys = 0;
+	long no = 0, nsys = 0, nskip = 0;
+	uint64_t sel = 0; // the experts the last SELECT chose
 	std::vector<int> ops(SAC_DOP_COUNT, 0);
 	for (int ph = 0; ph < p->nphases; ph++)
 		for (int pe = 0; pe < npe; pe++) {
@@ -1022,12 +1113,24 @@ int run_layer(bench &b, uint64_t seed, bool mamba, bool int16)
 			cur[pe] = i + 1;
 			for (uint32_t j = s; j < i; j++) {
 				const sac_dinstr &in = p->code[pe][j];
-				if (in.guard >= 0) {
-					fprintf(stderr, "dunit_cosim: guarded instruction in the layer test\n");
-					return 2;
+				// The guards, as the simulator: the phase's and the
+				// instruction's expert must be among the last SELECT's.
+				auto chosen = [&](int gd) { return gd < 0 || (gd < 64 && (sel >> gd & 1)); };
+				if (!chosen(p->phase[ph].guard) || !chosen(in.guard)) {
+					nskip++;
+					continue;
 				}
 				ops[in.op]++;
 				switch (in.op) {
+				case SAC_DOP_SELECT:
+					sel = 0;
+					for (uint32_t q = 0; q < in.a[1]; q++) {
+						int32_t x = D[pe][in.a[0] + q];
+						if (x >= 0 && x < 64)
+							sel |= (uint64_t)1 << x;
+					}
+					nsys++;
+					break;
 				case SAC_DOP_RECV:
 					memmove(&D[pe][in.a[0]], &D[in.a[1]][in.a[2]],
 						sizeof(int32_t) * in.a[3]);
@@ -1046,6 +1149,8 @@ int run_layer(bench &b, uint64_t seed, bool mamba, bool int16)
 				case SAC_DOP_MIX:
 				case SAC_DOP_LNORM:
 				case SAC_DOP_SOFTMAX:
+				case SAC_DOP_TOPK:
+				case SAC_DOP_MOESUM:
 				case SAC_DOP_LUT:
 				case SAC_DOP_ADD:
 				case SAC_DOP_MUL:
@@ -1083,14 +1188,16 @@ int run_layer(bench &b, uint64_t seed, bool mamba, bool int16)
 		}
 	printf("%s%s: %d tokens, %d PEs, %d phases, %ld unit instructions (%d matmul, "
 	       "%d conv, %d dwconv, %d mjos, %d mix, %d lnorm, %d softmax, %d lut, %d add, "
-	       "%d mul), %d gate by the "
-	       "C model alone, %ld system (%d recv, %d wload); output %dx%d equals "
+	       "%d mul, %d topk, %d moesum), %d gate by the "
+	       "C model alone, %ld system (%d recv, %d wload, %d select), %ld skipped by their "
+	       "guard; output %dx%d equals "
 	       "sac_dsim_run's\n", mamba ? "mamba" : "layer", int16 ? " int16" : "",
 	       T, npe, p->nphases, no, ops[SAC_DOP_MATMUL], ops[SAC_DOP_CONV],
 	       ops[SAC_DOP_DWCONV], ops[SAC_DOP_MJOS], ops[SAC_DOP_MIX], ops[SAC_DOP_LNORM],
 	       ops[SAC_DOP_SOFTMAX], ops[SAC_DOP_LUT],
-	       ops[SAC_DOP_ADD], ops[SAC_DOP_MUL], ops[SAC_DOP_GATE], nsys,
-	       ops[SAC_DOP_RECV], ops[SAC_DOP_WLOAD], ot.rows, ot.cols);
+	       ops[SAC_DOP_ADD], ops[SAC_DOP_MUL], ops[SAC_DOP_TOPK], ops[SAC_DOP_MOESUM],
+	       ops[SAC_DOP_GATE], nsys, ops[SAC_DOP_RECV], ops[SAC_DOP_WLOAD],
+	       ops[SAC_DOP_SELECT], nskip, ot.rows, ot.cols);
 	sac_dprog_free(p);
 	sac_dense_exec_free(&xf);
 	sac_dense_graph_free(g);
@@ -1143,13 +1250,13 @@ int sc_main(int argc, char **argv)
 		       "(%" PRIu64 " matmul: %" PRIu64 " int16 weights, %" PRIu64 " int16 "
 		       "inputs, %" PRIu64 " of %" PRIu64 " outputs saturated; %" PRIu64
 		       " conv; %" PRIu64 " dwconv: %" PRIu64 " causal, %" PRIu64 " of them reverse; %"
-		       PRIu64 " mjos; %" PRIu64 " mix; %" PRIu64 " lnorm; %" PRIu64 " softmax; %" PRIu64
+		       PRIu64 " mjos; %" PRIu64 " mix; %" PRIu64 " lnorm; %" PRIu64 " softmax; %" PRIu64 " topk; %" PRIu64 " moesum; %" PRIu64
 		       " lut: %" PRIu64 " interpolated, %" PRIu64 " of them windowed, %" PRIu64
 		       " with entries 2^31 or more apart; %" PRIu64 " add, %" PRIu64
 		       " mul, %" PRIu64 " nop; %" PRIu64 " refused by both as corrupt), %" PRIu64
 		       " cycles, every counter and D word%s\n", test.c_str(), seed, b.ninstr,
 		       b.nmatmul, b.nw16, b.nin16, b.nsat, b.nout, b.nconv, b.ndw, b.ndwc, b.ndwr,
-		       b.nmjos, b.nmix, b.nlnorm, b.nsoftmax, b.nlut, b.nlut16, b.nwin, b.nlut_wide, b.nadd,
+		       b.nmjos, b.nmix, b.nlnorm, b.nsoftmax, b.ntopk, b.nmoe, b.nlut, b.nlut16, b.nwin, b.nlut_wide, b.nadd,
 		       b.nmul, b.nnop, b.ncorrupt, b.ncycles,
 		       b.nconly ? " (GATE by the C model alone)" : "");
 	else if (rc == 1)

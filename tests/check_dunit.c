@@ -18,8 +18,8 @@
 /* A MAC-array operand outside its declared width (int8, int16 with IN16)
  * is a corrupt instruction naming the opcode, the operand and the word
  * (docs/ISA.md, "Declared widths"); only the words an instruction reads
- * count.  So are a conv or dwconv with rows but no outputs and a mix with
- * rows but no columns. */
+ * count.  So are a conv or dwconv with rows but no outputs, a mix with
+ * rows but no columns and a moesum with outputs but no chosen experts. */
 static int unit_run(sac_dunit_mem *m, const sac_dinstr *in, sac_err *e)
 {
 	sac_dunit_cfg c = {8, 8, 3, 32};
@@ -131,6 +131,15 @@ START_TEST(test_unit_widths)
 	ck_assert_int_eq(unit_run(&m, &in, &e), SAC_ERR_CORRUPT);
 	ck_assert_msg(strstr(e.msg, "mix: 1 rows but no columns") != NULL, "%s", e.msg);
 	in.a[4] = 2;
+	ck_assert_int_eq(unit_run(&m, &in, &e), 0);
+	/* moesum with outputs but no chosen experts: T 0 k 0 count 3 Y 20
+	 * nexp 1 E0 30. */
+	const uint32_t ms[] = {0, 0, 3, 20, 1, 30};
+	in = unit_ins(SAC_DOP_MOESUM, 0, ms, 6);
+	ck_assert_int_eq(unit_run(&m, &in, &e), SAC_ERR_CORRUPT);
+	ck_assert_msg(strstr(e.msg, "moesum: 3 outputs but no chosen experts") != NULL,
+		      "%s", e.msg);
+	in.a[2] = 0;
 	ck_assert_int_eq(unit_run(&m, &in, &e), 0);
 }
 END_TEST

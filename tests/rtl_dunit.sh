@@ -5,12 +5,13 @@
 # `verilator --lint-only -Wall` (the default target's lanes and two extreme
 # settings), builds the SystemC co-simulation rtl/dunit_cosim.cpp with
 # Verilator, and runs: seeded random MATMUL / CONV / DWCONV / MJOS / MIX /
-# LUT / ADD / MUL / NOP instructions, some with a MAC input beyond its
-# declared width that both sides must refuse (three seeds); small networks
-# lowered by sac_dlower (row tiles; column tiles with RECVs; the
-# conv / dwconv / mjos / gate_mix shapes in int8 and int16) whose every
-# unit instruction is run on both sides and whose output must equal
-# sac_dsim_run's; and a deliberate fault on the C side that must be
+# LNORM / SOFTMAX / TOPK / MOESUM / LUT / ADD / MUL / NOP instructions,
+# some with a MAC input beyond its declared width that both sides must
+# refuse (three seeds); small networks lowered by sac_dlower (row tiles;
+# column tiles with RECVs; the conv / dwconv / mjos / gate_mix /
+# layernorm / softmax / top-k MoE shapes in int8 and int16) whose every
+# unit instruction but GATE's is run on both sides and whose output must
+# equal sac_dsim_run's; and a deliberate fault on the C side that must be
 # reported as a divergence with exit 1.  Every instruction compares the
 # cycles, every action counter and every data-memory word.
 #
@@ -56,8 +57,8 @@ t0=$(date +%s)
 	-LDFLAGS "$lib ${RTL_LIBS:-} -lm -pthread ${SYSTEMC_LIBS:-}" \
 	"$SRC/rtl/dunit_cosim.cpp" >"$work/build.log" 2>&1 &
 bpid=$!
-for g in "" "-GMAC_LANES=1 -GVEC_LANES=1 -GPIPELINE=0 -GNMAX=2" \
-	"-GMAC_LANES=16 -GVEC_LANES=3 -GPIPELINE=7 -GDWORDS=1000 -GWBYTES=5000 -GNMAX=100"; do
+for g in "" "-GMAC_LANES=1 -GVEC_LANES=1 -GPIPELINE=0 -GNMAX=2 -GDIV_CYCLES=0" \
+	"-GMAC_LANES=16 -GVEC_LANES=3 -GPIPELINE=7 -GDWORDS=1000 -GWBYTES=5000 -GNMAX=100 -GDIV_CYCLES=1"; do
 	# shellcheck disable=SC2086
 	"$VERILATOR" --lint-only -Wall $g $rtl --top-module dense_unit >"$work/lint.log" 2>&1
 	rc=$?

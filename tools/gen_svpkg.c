@@ -78,6 +78,7 @@ int main(int argc, char **argv)
 #undef DOP
 	fprintf(f, "  localparam int DOP_COUNT = %d;\n", (int)SAC_DOP_COUNT);
 	fprintf(f, "  localparam int DUNIT_NOPS = %d;\n", SAC_DUNIT_NOPS);
+	fprintf(f, "  localparam int DUNIT_MAX_EXPERTS = %d;\n", SAC_DUNIT_MAX_EXPERTS);
 	fprintf(f, "  localparam int DF_W16 = %u;\n  localparam int DF_IN16 = %u;\n"
 		"  localparam int DF_CAUSAL = %u;\n  localparam int DF_REVERSE = %u;\n"
 		"  localparam int DF_WIN = %u;\n",
