@@ -546,6 +546,10 @@ static int ex_scan(ctx *x, sac_dunit_counts *k)
 	if (!rc) rc = dok(x, H, (uint64_t)nd * N, "state");
 	if (!rc) rc = wok(x, P, bl, "block");
 	if (!rc) rc = mults_ok(x, x->m->w + P, 3);
+	/* No lowering emits it; its outputs would be written in no cycle of
+	 * the state passes. */
+	if (!rc && N == 0 && rows > 0 && nd > 0)
+		rc = sac_errf(x->e, SAC_ERR_CORRUPT, "scan: %u tokens but no state", rows);
 	if (rc)
 		return rc;
 	const uint8_t *p = x->m->w + P, *ae = p + 32, *dq = ae + 8ull * nd * N;
@@ -555,7 +559,9 @@ static int ex_scan(ctx *x, sac_dunit_counts *k)
 		return sac_errf(x->e, SAC_ERR_CORRUPT, "scan: %lld extra fraction bits",
 				(long long)cg);
 	int32_t *d = x->m->d;
-	if (a[10])
+	/* init: the state starts at zero; an instruction without tokens
+	 * leaves it as it is (the RTL zeroes the first token's reads). */
+	if (a[10] && rows > 0)
 		memset(d + H, 0, sizeof(int32_t) * nd * N);
 	for (uint32_t s = 0; s < rows; s++) {
 		uint32_t t = rev ? rows - 1 - s : s;

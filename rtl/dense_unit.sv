@@ -1,7 +1,7 @@
 // dense_unit.sv: the PE's dense unit (docs/ISA.md, docs/RTL.md "Dense
-// unit"): the MATMUL, CONV, DWCONV, MJOS, MIX, LNORM, SOFTMAX, TOPK,
-// MOESUM, LUT, ADD and MUL tile macro-instructions (every compute opcode
-// but SCAN, ATTN and GATE) on the PE's data memory D (32-bit words) and weight
+// unit"): the MATMUL, CONV, DWCONV, MJOS, MIX, LNORM, SOFTMAX, SCAN,
+// TOPK, MOESUM, LUT, ADD and MUL tile macro-instructions (every compute
+// opcode but ATTN and GATE) on the PE's data memory D (32-bit words) and weight
 // memory W (bytes), bit for bit and cycle for cycle the C model
 // sac_dunit_exec / sac_dunit_cycles (dense/dunit.c), with the same action
 // counters (sac_dunit_counts).
@@ -45,12 +45,13 @@
 // then ceil(count/V) cycles of V lanes (read the operands, requantise,
 // write Y), then the drain.  LNORM and SOFTMAX: per row, passes of
 // ceil(K/V) cycles and D-cycle waits for the square root and divisions
-// (below); TOPK: k passes of n compares; MOESUM: count x k products.
+// (below); SCAN: per token and channel, four passes over the states;
+// TOPK: k passes of n compares; MOESUM: count x k products.
 //
 // Not implemented (the C model has them; `unsupported` pulses with done,
-// nothing is written, no cycle is spent): SCAN, ATTN, GATE, system
-// opcodes (the simulator's), a MAC instruction with more than NMAX
-// outputs (the accumulator files).  No operand range
+// nothing is written, no cycle is spent): ATTN, GATE, system opcodes
+// (the simulator's), a MAC instruction or SCAN with more than NMAX
+// outputs or states (the accumulator and state files).  No operand range
 // checks: the C model rejects out-of-range operands, invalid multipliers
 // and conv taps outside the X buffer before it runs (images come from
 // files); here addresses wrap at the memory size.  Operand regions are
@@ -186,7 +187,7 @@ module dense_unit
 
   // ---- the latched instruction ----------------------------------------------
   typedef enum logic [3:0] {S_IDLE, S_MAC, S_RQ, S_LUT, S_LUT_A, S_LUT_B, S_EW,
-                            S_MIX, S_P1, S_P2, S_WAIT, S_P3, S_TOPK, S_MOE,
+                            S_MIX, S_P1, S_P2, S_WAIT, S_P3, S_TOPK, S_MOE, S_SCAN,
                             S_TAIL} state_t;
   // The MAC instructions share one datapath; they differ in where a lane's
   // X word and weight come from and in the requantisation.
@@ -607,12 +608,75 @@ module dense_unit
                  64'($signed(rd_d(ebase[sel_idx[j[5:0]][3:0]] + k)));
   end
 
+  // ---- selective scan (SCAN) --------------------------------------------------------
+  // X DL B C Y H rows nd N P init (sac_dense_scan_state, sac_dense_scan_out).
+  // Per token t (REVERSE: last first) and channel c, 4 ceil(N/V) + 1
+  // cycles: one reads x = X[t, c] and dv = DL[t, c]; then four passes of V
+  // state lanes n: (1) read h = H[c, n] and ae, A_bar = exp2neg(rshift(
+  // max(dv, 0) ae, g)); (2) read b = B[t, n], write H[c, n] = sat32(rshift(
+  // A_bar h, 30) + rq(dv b x, m0)); (3) read the new state back; (4) read
+  // C[t, n] and accumulate C h (a 16 x 32 product, 4 MAC lane passes); the
+  // last cycle writes Y[t, c] = sat(rq(acc, m1) + rq(x dq[c], m2)).  A_bar
+  // and h wait in per-state registers between passes.  init != 0: the
+  // first token's states are zero instead of H's words (the read slot is
+  // spent and counted, as the model charges it).
+  logic [31:0] sc_abar [NMAX];
+  logic [31:0] sc_h [NMAX];
+  logic [31:0] sc_x, sc_dv, sc_c, sc_ps;   // latched x and dv, channel, pass 0..4
+  logic [63:0] sc_acc, sc_g;
+  logic [63:0] sc_m0, sc_m1, sc_m2;
+  logic [31:0] sc_rows, sc_nd, sc_n, sc_p;
+  logic        sc_rev, sc_init;
+  logic [31:0] sc_xs [V];    // pass 1: A_bar; pass 2: the new state; 3: h read
+  logic        sc_act [V];
+  logic [31:0] sc_nact;
+  logic [63:0] sc_nacc;
+  logic [31:0] sc_y;
+  wire  [31:0] sc_t = sc_rev ? sc_rows - 32'd1 - t : t;   // the token
+  always_comb begin
+    logic [63:0] yq;
+    sc_nact = 32'd0;
+    sc_nacc = sc_acc;
+    for (int l = 0; l < V; l++) begin
+      /* verilator lint_off UNUSEDSIGNAL */
+      logic [63:0] u, ab, dec, inc, hn;
+      logic [63:0] ae;
+      /* verilator lint_on UNUSEDSIGNAL */
+      logic [31:0] n, h;
+      logic [NA-1:0] ni;
+      n = j * V + l;
+      ni = n[NA-1:0];
+      sc_act[l] = n < sc_n;
+      // init: the first token's state is zero (its read slot is spent).
+      h = sc_init && t == 32'd0 && sc_ps == 32'd1 ? 32'd0 : rd_d(a5 + sc_c * sc_n + n);
+      ae = rd_w64(sc_p + 32'd32 + 32'd8 * (sc_c * sc_n + n));
+      u = rshift(($signed(sc_dv) > 0 ? 64'($signed(sc_dv)) : 64'd0) * ae, sc_g[5:0]);
+      ab = {32'd0, exp2neg(u)};
+      dec = rshift({32'd0, sc_abar[ni]} * 64'($signed(sc_h[ni])), 6'd30);
+      inc = rshift(64'($signed(sc_dv)) * 64'($signed(rd_d(a2 + sc_t * sc_n + n))) *
+                   64'($signed(sc_x)) * {{32{sc_m0[31]}}, sc_m0[31:0]}, sc_m0[37:32]);
+      hn = 64'(sat(dec + inc, 8'd32));
+      sc_xs[l] = sc_ps == 32'd1 ? ab[31:0] : sc_ps == 32'd2 ? hn[31:0] : h;
+      if (sc_act[l]) begin
+        sc_nact = sc_nact + 32'd1;
+        if (sc_ps == 32'd4)
+          sc_nacc = sc_nacc + 64'($signed(rd_d(a3 + sc_t * sc_n + n))) * 64'($signed(sc_h[ni]));
+      end
+    end
+    yq = rshift(sc_nacc * {{32{sc_m1[31]}}, sc_m1[31:0]}, sc_m1[37:32]) +
+         rshift(64'($signed(sc_x)) *
+                64'($signed(rd_w(sc_p + 32'd32 + 32'd8 * sc_nd * sc_n + sc_c))) *
+                {{32{sc_m2[31]}}, sc_m2[31:0]}, sc_m2[37:32]);
+    sc_y = sat(yq, bits_q);
+  end
+
   // ---- sequencing ----------------------------------------------------------------------
   assign busy = state != S_IDLE;
   assign c_wmem_wr = 64'd0;  // W is written by WLOAD (the simulator's)
 
   wire _unused = &{1'b0, i_flags[7:5], ew_m0[63:38],
-                    ew_m1[63:38], mm0[63:38], ln_m[63:38]};
+                    ew_m1[63:38], mm0[63:38], ln_m[63:38], sc_m0[63:38], sc_m1[63:38],
+                    sc_m2[63:38], sc_g[63:6]};
 
   // Cycles per row end: the W bytes of the row become 64-bit rows.
   function automatic logic [63:0] wrows(input logic [63:0] b);
@@ -646,6 +710,8 @@ module dense_unit
        c_instrs} <= '0;
       {rsm, ln_s1, ln_s2, ln_eps, ln_m, sm_c, sm_sum, sm_g, sm_max, wcnt} <= '0;
       {tk_best, tk_bv, tk_have, tk_s, moe_acc} <= '0;
+      {sc_x, sc_dv, sc_c, sc_ps, sc_acc, sc_g, sc_m0, sc_m1, sc_m2} <= '0;
+      {sc_rows, sc_nd, sc_n, sc_p, sc_rev, sc_init} <= '0;
       acc_v <= '0;
       acc2_v <= '0;
       for (int l = 0; l < L; l++) begin
@@ -782,6 +848,23 @@ module dense_unit
             nvec <= (b[2] + V - 1) / V;
             if (b[1] == 32'd0) finish();
             else state <= S_P1;
+          end else if (i_op == 8'(DOP_SCAN) && b[8] <= NMAX) begin
+            // X DL B C Y H rows nd N P init; the multipliers and g now.
+            sc_rows <= b[6];
+            sc_nd <= b[7];
+            sc_n <= b[8];
+            sc_p <= b[9];
+            sc_rev <= (i_flags & 8'(DF_REVERSE)) != 8'd0;
+            sc_m0 <= rd_w64(b[9]);
+            sc_m1 <= rd_w64(b[9] + 32'd8);
+            sc_m2 <= rd_w64(b[9] + 32'd16);
+            sc_g <= rd_w64(b[9] + 32'd24);    // 0..30 (the C model checks)
+            {sc_c, sc_ps} <= '0;
+            nvec <= (b[8] + V - 1) / V;
+            sc_init <= b[10] != 32'd0;
+            // The C model refuses N = 0 with tokens and channels.
+            if (b[6] == 32'd0 || b[7] == 32'd0) finish();
+            else state <= S_SCAN;
           end else if (i_op == 8'(DOP_TOPK)) begin
             // X n k Y: k passes of n words (the C model: 1 <= k <= n, 64).
             {tk_best, tk_bv, tk_have, tk_s} <= '0;
@@ -1002,6 +1085,68 @@ module dense_unit
         S_WAIT: begin
           if (wcnt == 32'(rsm ? DIV_CYCLES - 1 : 2 * DIV_CYCLES - 1)) state <= S_P3;
           else wcnt <= wcnt + 32'd1;
+        end
+
+        S_SCAN: begin
+          if (sc_ps == 32'd0) begin
+            // Token t's x and dv of channel c.
+            sc_x <= rd_d(a0 + sc_t * sc_nd + sc_c);
+            sc_dv <= rd_d(a1 + sc_t * sc_nd + sc_c);
+            c_dmem_rd <= c_dmem_rd + 64'd2;
+            sc_acc <= 64'd0;
+            sc_ps <= 32'd1;
+          end else begin
+            c_dmem_rd <= c_dmem_rd + 64'(sc_nact);
+            for (int l = 0; l < V; l++)
+              if (sc_act[l]) begin
+                logic [NA-1:0] ni;
+                ni = NA'(j * V + l);
+                if (sc_ps == 32'd1) begin
+                  sc_abar[ni] <= sc_xs[l];
+                  sc_h[ni] <= sc_init && t == 32'd0 ? 32'd0 : rd_d(a5 + sc_c * sc_n + j * V + l);
+                end
+                if (sc_ps == 32'd2) dmem[DA'(a5 + sc_c * sc_n + j * V + l)] <= sc_xs[l];
+                if (sc_ps == 32'd3) sc_h[ni] <= sc_xs[l];
+              end
+            case (sc_ps)
+              32'd1: begin
+                c_lut <= c_lut + 64'(sc_nact);                 // exp2
+                c_rq <= c_rq + 64'(sc_nact);                   // dv ae, g
+              end
+              32'd2: begin
+                c_rq <= c_rq + 64'd2 * 64'(sc_nact);           // decay, input
+                c_alu <= c_alu + 64'(sc_nact);                 // their sum
+                c_dmem_wr <= c_dmem_wr + 64'(sc_nact);
+              end
+              32'd4: begin
+                sc_acc <= sc_nacc;
+                c_macs <= c_macs + 64'd4 * 64'(sc_nact);       // C h: 16 x 32
+                c_alu <= c_alu + 64'(sc_nact);
+              end
+              default: ;
+            endcase
+            if (j != nvec - 32'd1) j <= j + 32'd1;
+            else begin
+              j <= 32'd0;
+              if (sc_ps != 32'd4) sc_ps <= sc_ps + 32'd1;
+              else begin
+                // The output of (t, c), then the next channel or token.
+                dmem[DA'(a4 + sc_t * sc_nd + sc_c)] <= sc_y;
+                c_dmem_wr <= c_dmem_wr + 64'd1;
+                c_rq <= c_rq + 64'd2;
+                sc_ps <= 32'd0;
+                if (sc_c != sc_nd - 32'd1) sc_c <= sc_c + 32'd1;
+                else begin
+                  sc_c <= 32'd0;
+                  // The token's parameter rows: the block.
+                  c_wmem_rd <= c_wmem_rd + wrows(64'd32 + 64'd8 * 64'(sc_nd) * 64'(sc_n) +
+                                                 64'(sc_nd));
+                  if (t == sc_rows - 32'd1) finish();
+                  else t <= t + 32'd1;
+                end
+              end
+            end
+          end
         end
 
         S_TOPK: begin

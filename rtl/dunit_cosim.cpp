@@ -128,7 +128,7 @@ struct bench {
 	uint64_t ninstr = 0, ncycles = 0, nmatmul = 0, nlut = 0, nnop = 0;
 	uint64_t nadd = 0, nmul = 0, nwin = 0, nconv = 0, ndw = 0, ndwc = 0, ndwr = 0;
 	uint64_t nmjos = 0, nmix = 0, ncorrupt = 0, nlnorm = 0, nsoftmax = 0, ntopk = 0;
-	uint64_t nmoe = 0;
+	uint64_t nmoe = 0, nscan = 0, nscanr = 0;
 	// The C model executed these and the unit not (the layer tests'
 	// instructions of opcodes the RTL does not implement), on their own
 	// counters.
@@ -223,7 +223,8 @@ struct bench {
 		int n = in.op == SAC_DOP_LUT ? 4 : in.op == SAC_DOP_MATMUL ? 6 :
 			in.op == SAC_DOP_CONV ? 11 : in.op == SAC_DOP_DWCONV ? 10 :
 			in.op == SAC_DOP_MJOS ? 6 : in.op == SAC_DOP_MIX ? 7 :
-			in.op == SAC_DOP_MOESUM ? 15 : 5;  // lnorm, softmax: 5; topk: 4
+			in.op == SAC_DOP_MOESUM ? 15 : in.op == SAC_DOP_SCAN ? 11 :
+			5;  // lnorm, softmax: 5; topk: 4
 		for (int i = 0; i < n; i++)
 			fprintf(stderr, " %u", in.a[i]);
 		fprintf(stderr, "\n");
@@ -277,7 +278,8 @@ struct bench {
 				     in.op == SAC_DOP_DWCONV || in.op == SAC_DOP_LNORM ||
 				     in.op == SAC_DOP_SOFTMAX || in.op == SAC_DOP_TOPK ||
 				     in.op == SAC_DOP_MOESUM ? in.a[3] :
-				     in.op == SAC_DOP_MJOS ? in.a[4] : in.op == SAC_DOP_MIX ? in.a[5] :
+				     in.op == SAC_DOP_MJOS || in.op == SAC_DOP_SCAN ? in.a[4] :
+				     in.op == SAC_DOP_MIX ? in.a[5] :
 				     in.a[2];
 			d[y] ^= 1;
 			fprintf(stderr, "fault: C-side D[%u] changed after instruction #%ld\n", y, no);
@@ -329,6 +331,8 @@ struct bench {
 		nsoftmax += in.op == SAC_DOP_SOFTMAX;
 		ntopk += in.op == SAC_DOP_TOPK;
 		nmoe += in.op == SAC_DOP_MOESUM;
+		nscan += in.op == SAC_DOP_SCAN;
+		nscanr += in.op == SAC_DOP_SCAN && (in.flags & SAC_DF_REVERSE);
 		if (bad || corrupt.read()) {
 			// A MAC input beyond its declared width: both sides must
 			// refuse it (the words written before the unit stopped
@@ -617,6 +621,54 @@ sac_dinstr gen_row(rng &r, int op, int32_t *d, uint8_t *w)
 	return in;
 }
 
+// SCAN: X DL B C Y H rows nd N P init.  Forward and REVERSE; the state
+// from zero (init) or carried in H (any int32); x, B, C int8 or int16;
+// delta mostly a softplus output (>= 0), some negative (no decay); ae
+// with 0..20 fraction bits, spread so that A_bar runs from 1 to 0;
+// multipliers up to the bounds of dv B x, sum C h and x dq.
+sac_dinstr gen_scan(rng &r, int32_t *d, uint8_t *w)
+{
+	sac_dinstr in = new_ins(r, SAC_DOP_SCAN);
+	in.flags = r.chance(50) ? SAC_DF_REVERSE : 0;
+	uint32_t rows = r.chance(3) ? 0 : (uint32_t)r.range(1, 5);
+	uint32_t nd = (uint32_t)(r.chance(15) ? r.range(9, 20) : r.range(1, 8));
+	uint32_t N = (uint32_t)(r.chance(15) ? r.range(17, 40) : r.range(1, 16));
+	uint32_t init = r.chance(50) ? 1 : 0, s6 = COSIM_DWORDS / 6;
+	uint32_t X = (uint32_t)r.range(0, s6 - 1 - rows * nd);
+	uint32_t DL = (uint32_t)r.range(s6, 2 * s6 - 1 - rows * nd);
+	uint32_t B = (uint32_t)r.range(2 * s6, 3 * s6 - 1 - rows * N);
+	uint32_t C = (uint32_t)r.range(3 * s6, 4 * s6 - 1 - rows * N);
+	uint32_t Y = (uint32_t)r.range(4 * s6, 5 * s6 - 1 - rows * nd);
+	uint32_t H = (uint32_t)r.range(5 * s6, COSIM_DWORDS - 1 - nd * N);
+	int xb = r.chance(50) ? 8 : 16, bb = r.chance(50) ? 8 : 16;
+	for (uint32_t i = 0; i < rows * nd; i++) {
+		d[X + i] = rval(r, xb);
+		d[DL + i] = r.chance(90) ? (int32_t)r.range(0, 32767) : rval(r, 16);
+	}
+	for (uint32_t i = 0; i < rows * N; i++) {
+		d[B + i] = rval(r, bb);
+		d[C + i] = rval(r, bb);
+	}
+	for (uint32_t i = 0; i < nd * N; i++)
+		d[H + i] = rval(r, 32);
+	uint32_t bl = 32 + 8 * nd * N + nd;
+	uint32_t P = (uint32_t)r.range(0, COSIM_WBYTES - 1 - bl);
+	int bits = in.bits ? in.bits : 32;
+	int g = (int)r.range(0, 20);
+	int64_t xm = (int64_t)1 << (xb - 1), bm = (int64_t)1 << (bb - 1);
+	put_mult(r, w + P, ((int64_t)1 << 15) * bm * xm, 32);
+	put_mult(r, w + P + 8, (int64_t)N * bm << 31, bits);
+	put_mult(r, w + P + 16, xm << 7, bits);
+	sac_dunit_put_i64(w + P + 24, g);
+	for (uint32_t i = 0; i < nd * N; i++)
+		sac_dunit_put_i64(w + P + 32 + 8 * i, r.chance(10) ? 0 : r.range(0, (int64_t)1 << (g + 14)));
+	for (uint32_t c = 0; c < nd; c++)
+		w[P + 32 + 8 * nd * N + c] = (uint8_t)rval(r, 8);
+	uint32_t a[] = {X, DL, B, C, Y, H, rows, nd, N, P, init};
+	memcpy(in.a, a, sizeof a);
+	return in;
+}
+
 // TOPK: X n k Y.  Q14 probabilities with ties (equal values keep the
 // lower index), or any int32 (a sum <= 0: the even split); k from 1 to
 // min(n, 64).
@@ -831,7 +883,9 @@ int run_random(bench &b, uint64_t seed, long count)
 			in = gen_topk(r, d.data());
 		} else if (k < 74) {
 			in = gen_moesum(r, d.data());
-		} else if (k < 82) {
+		} else if (k < 78) {
+			in = gen_scan(r, d.data(), w.data());
+		} else if (k < 84) {
 			in = gen_ewise(r, d.data(), w.data());
 		} else {
 			in = gen_lut(r, d.data(), w.data());
@@ -916,8 +970,9 @@ sac_dense_graph *build_layer(rng &r, int T, int *wide)
 }
 
 // The second: the Mamba / MCIB shapes.  input [T, 16] -> conv1d (12, k 3)
-// -> dwconv1d (k 3) -> dwconv1d_causal (k 4) forward and reverse -> mjos
-// of the two; a linear (12) of the dwconv; mcib_gate of the mjos and the
+// -> dwconv1d (k 3) -> dwconv1d_causal (k 4) forward and reverse ->
+// selective_scan of each (delta = softplus of a projection, B and C
+// projections, the reverse scan right to left) -> mjos of the two; a linear (12) of the dwconv; mcib_gate of the mjos and the
 // linear (left to the C model: GATE is not in RTL) -> gate_mix of the
 // gate, the mjos and the linear -> layernorm -> linear (7) -> softmax ->
 // flattened -> a router (linear, softmax, top-2) over four guarded linear
@@ -949,6 +1004,39 @@ sac_dense_graph *build_mamba(rng &r, int T)
 		d.op = SAC_DENSE_DWCONV1D_CAUSAL; d.nin = 1; d.in[0] = dw; d.kernel = 4;
 		d.reverse = rev;
 		d.p[0] = prm(r, C * 4, 0.5); d.p[1] = prm(r, C, 0.1);
+		dir[rev] = add(g, d);
+	}
+	// The selective scans of the two directions: delta = softplus of a
+	// projection, B and C projections of 8 states.
+	const int NS = 8;
+	d = sac_dense_desc{};
+	d.name = "dt";
+	d.op = SAC_DENSE_LINEAR; d.nin = 1; d.in[0] = dw; d.n = C;
+	d.p[0] = prm(r, (size_t)C * C, 0.3); d.p[1] = prm(r, C, 0.3);
+	int dt = add(g, d);
+	d = sac_dense_desc{};
+	d.name = "delta";
+	d.op = SAC_DENSE_SOFTPLUS; d.nin = 1; d.in[0] = dt;
+	int dl = add(g, d);
+	int bc[2];
+	for (int i = 0; i < 2; i++) {
+		d = sac_dense_desc{};
+		d.name = i ? "C" : "B";
+		d.op = SAC_DENSE_LINEAR; d.nin = 1; d.in[0] = dw; d.n = NS;
+		d.p[0] = prm(r, (size_t)NS * C, 0.3); d.p[1] = prm(r, NS, 0.1);
+		bc[i] = add(g, d);
+	}
+	std::vector<float> A((size_t)C * NS);
+	for (auto &a : A) // A < 0: -exp of a small log
+		a = (float)-std::exp(2.0 * (double)(r.next() >> 11) / 9007199254740992.0 - 1.0);
+	params.push_back(A);
+	const float *pa = params.back().data();
+	for (int rev = 0; rev < 2; rev++) {
+		d = sac_dense_desc{};
+		d.name = rev ? "scan.bwd" : "scan.fwd";
+		d.op = SAC_DENSE_SCAN; d.nin = 4; d.in[0] = dir[rev]; d.in[1] = dl;
+		d.in[2] = bc[0]; d.in[3] = bc[1]; d.reverse = rev;
+		d.p[0] = pa; d.p[1] = prm(r, C, 1.0);
 		dir[rev] = add(g, d);
 	}
 	d = sac_dense_desc{};
@@ -1151,6 +1239,7 @@ int run_layer(bench &b, uint64_t seed, bool mamba, bool int16)
 				case SAC_DOP_SOFTMAX:
 				case SAC_DOP_TOPK:
 				case SAC_DOP_MOESUM:
+				case SAC_DOP_SCAN:
 				case SAC_DOP_LUT:
 				case SAC_DOP_ADD:
 				case SAC_DOP_MUL:
@@ -1188,7 +1277,7 @@ int run_layer(bench &b, uint64_t seed, bool mamba, bool int16)
 		}
 	printf("%s%s: %d tokens, %d PEs, %d phases, %ld unit instructions (%d matmul, "
 	       "%d conv, %d dwconv, %d mjos, %d mix, %d lnorm, %d softmax, %d lut, %d add, "
-	       "%d mul, %d topk, %d moesum), %d gate by the "
+	       "%d mul, %d topk, %d moesum, %d scan), %d gate by the "
 	       "C model alone, %ld system (%d recv, %d wload, %d select), %ld skipped by their "
 	       "guard; output %dx%d equals "
 	       "sac_dsim_run's\n", mamba ? "mamba" : "layer", int16 ? " int16" : "",
@@ -1196,7 +1285,7 @@ int run_layer(bench &b, uint64_t seed, bool mamba, bool int16)
 	       ops[SAC_DOP_DWCONV], ops[SAC_DOP_MJOS], ops[SAC_DOP_MIX], ops[SAC_DOP_LNORM],
 	       ops[SAC_DOP_SOFTMAX], ops[SAC_DOP_LUT],
 	       ops[SAC_DOP_ADD], ops[SAC_DOP_MUL], ops[SAC_DOP_TOPK], ops[SAC_DOP_MOESUM],
-	       ops[SAC_DOP_GATE], nsys, ops[SAC_DOP_RECV], ops[SAC_DOP_WLOAD],
+	       ops[SAC_DOP_SCAN], ops[SAC_DOP_GATE], nsys, ops[SAC_DOP_RECV], ops[SAC_DOP_WLOAD],
 	       ops[SAC_DOP_SELECT], nskip, ot.rows, ot.cols);
 	sac_dprog_free(p);
 	sac_dense_exec_free(&xf);
@@ -1250,13 +1339,13 @@ int sc_main(int argc, char **argv)
 		       "(%" PRIu64 " matmul: %" PRIu64 " int16 weights, %" PRIu64 " int16 "
 		       "inputs, %" PRIu64 " of %" PRIu64 " outputs saturated; %" PRIu64
 		       " conv; %" PRIu64 " dwconv: %" PRIu64 " causal, %" PRIu64 " of them reverse; %"
-		       PRIu64 " mjos; %" PRIu64 " mix; %" PRIu64 " lnorm; %" PRIu64 " softmax; %" PRIu64 " topk; %" PRIu64 " moesum; %" PRIu64
+		       PRIu64 " mjos; %" PRIu64 " mix; %" PRIu64 " lnorm; %" PRIu64 " softmax; %" PRIu64 " topk; %" PRIu64 " moesum; %" PRIu64 " scan: %" PRIu64 " reverse; %" PRIu64
 		       " lut: %" PRIu64 " interpolated, %" PRIu64 " of them windowed, %" PRIu64
 		       " with entries 2^31 or more apart; %" PRIu64 " add, %" PRIu64
 		       " mul, %" PRIu64 " nop; %" PRIu64 " refused by both as corrupt), %" PRIu64
 		       " cycles, every counter and D word%s\n", test.c_str(), seed, b.ninstr,
 		       b.nmatmul, b.nw16, b.nin16, b.nsat, b.nout, b.nconv, b.ndw, b.ndwc, b.ndwr,
-		       b.nmjos, b.nmix, b.nlnorm, b.nsoftmax, b.ntopk, b.nmoe, b.nlut, b.nlut16, b.nwin, b.nlut_wide, b.nadd,
+		       b.nmjos, b.nmix, b.nlnorm, b.nsoftmax, b.ntopk, b.nmoe, b.nscan, b.nscanr, b.nlut, b.nlut16, b.nwin, b.nlut_wide, b.nadd,
 		       b.nmul, b.nnop, b.ncorrupt, b.ncycles,
 		       b.nconly ? " (GATE by the C model alone)" : "");
 	else if (rc == 1)

@@ -19,7 +19,8 @@
  * is a corrupt instruction naming the opcode, the operand and the word
  * (docs/ISA.md, "Declared widths"); only the words an instruction reads
  * count.  So are a conv or dwconv with rows but no outputs, a mix with
- * rows but no columns and a moesum with outputs but no chosen experts. */
+ * rows but no columns, a moesum with outputs but no chosen experts and a
+ * scan with tokens but no state. */
 static int unit_run(sac_dunit_mem *m, const sac_dinstr *in, sac_err *e)
 {
 	sac_dunit_cfg c = {8, 8, 3, 32};
@@ -140,6 +141,17 @@ START_TEST(test_unit_widths)
 	ck_assert_msg(strstr(e.msg, "moesum: 3 outputs but no chosen experts") != NULL,
 		      "%s", e.msg);
 	in.a[2] = 0;
+	ck_assert_int_eq(unit_run(&m, &in, &e), 0);
+	/* scan with tokens and channels but no state: X 0 DL 1 B 2 C 3 Y 4
+	 * H 5 rows 1 nd 1 N 0 P 0 (m0 m1 m2 = 1, g 0) init 1. */
+	memset(w, 0, 64);
+	for (int i = 0; i < 3; i++)
+		sac_dunit_put_i32(w + 8 * i, 1);
+	const uint32_t sc[] = {0, 1, 2, 3, 4, 5, 1, 1, 0, 0, 1};
+	in = unit_ins(SAC_DOP_SCAN, 0, sc, 11);
+	ck_assert_int_eq(unit_run(&m, &in, &e), SAC_ERR_CORRUPT);
+	ck_assert_msg(strstr(e.msg, "scan: 1 tokens but no state") != NULL, "%s", e.msg);
+	in.a[8] = 1;
 	ck_assert_int_eq(unit_run(&m, &in, &e), 0);
 }
 END_TEST
