@@ -14,7 +14,7 @@
 #include "saccade/zoo.h"
 
 enum { OPT_GENOME = 256, OPT_INPUT, OPT_SEED, OPT_CALIB_COUNT, OPT_SAMPLES,
-       OPT_SMALL };
+       OPT_SMALL, OPT_RANDOM_READOUT };
 
 static const struct option long_opts[] = {
 	{"genome", required_argument, NULL, OPT_GENOME},
@@ -23,6 +23,7 @@ static const struct option long_opts[] = {
 	{"calib-count", required_argument, NULL, OPT_CALIB_COUNT},
 	{"samples", required_argument, NULL, OPT_SAMPLES},
 	{"small", no_argument, NULL, OPT_SMALL},
+	{"random-readout", no_argument, NULL, OPT_RANDOM_READOUT},
 	{"output", required_argument, NULL, 'o'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -72,7 +73,7 @@ static int zoo_list(void)
 }
 
 /* saccade zoo mco-e [--seed N] [--calib-count N] [--samples N] [--small]
- * -o DIR (argv[0] == "mco-e"). */
+ * [--random-readout] -o DIR (argv[0] == "mco-e"). */
 static int zoo_mcoe(int argc, char **argv)
 {
 	sac_zoo_mcoe_opts o;
@@ -109,6 +110,9 @@ static int zoo_mcoe(int argc, char **argv)
 		case OPT_SMALL:
 			o.small = 1;
 			break;
+		case OPT_RANDOM_READOUT:
+			o.random_readout = 1;
+			break;
 		case 'o':
 			dir = optarg;
 			break;
@@ -134,9 +138,10 @@ static int zoo_mcoe(int argc, char **argv)
 	else
 		sac_mcoe_dims_full(&d);
 	long long np = (long long)sac_zoo_mcoe_params(&o);
-	printf("mco-e%s: seed %llu, inputs [2, %d, %d] (RGB, events)\n",
+	printf("mco-e%s: seed %llu, inputs [2, %d, %d] (RGB, events), %s\n",
 	       o.small ? " (small)" : "", (unsigned long long)o.seed, d.tokens,
-	       d.d_model);
+	       d.d_model, o.random_readout ? "random classifiers" :
+	       "classifiers fitted on 8 training inputs per class");
 	printf("  wrote %s/mcoe.yaml    the head's dimensions\n", dir);
 	printf("  wrote %s/weights.npz  float32, %lld parameters (%.3f M)\n", dir,
 	       np, np / 1e6);
@@ -254,6 +259,7 @@ void cli_zoo_help(FILE *f)
 "    saccade zoo tnas-er --genome G [--input CxHxW] [--seed N]\n"
 "                        [--calib-count N] -o DIR\n"
 "    saccade zoo mco-e [--seed N] [--calib-count N] [--samples N] [--small]\n"
+"                      [--random-readout]\n"
 "                      -o DIR\n"
 "    saccade zoo list\n"
 "\n"
@@ -334,9 +340,13 @@ void cli_zoo_help(FILE *f)
 "    --samples N (default 7) and --calib-count N (default 16) set the\n"
 "    number of inputs; --small writes the reduced head of the unit tests\n"
 "    (24 tokens, fusion 64, 2 deep blocks: every operator, a few thousand\n"
-"    parameters).  'saccade dense-ref DIR' runs its float and integer\n"
-"    references; docs/MCOE.md describes the operators and the integer\n"
-"    arithmetic.\n"
+"    parameters).  The weights are random except each expert's classifier\n"
+"    (its last linear), fitted by ridge regression to the classes of 8\n"
+"    training inputs per class (a third stream, disjoint from the other\n"
+"    two), so that the head has a trained readout's class margins;\n"
+"    --random-readout leaves the classifiers random too.  'saccade\n"
+"    dense-ref DIR' runs its float and integer references; docs/MCOE.md\n"
+"    describes the weights, the operators and the integer arithmetic.\n"
 "\n"
 "EXAMPLES\n"
 "    saccade zoo tnas-er --genome see -o see\n"

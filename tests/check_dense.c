@@ -676,6 +676,72 @@ START_TEST(test_head_small)
 }
 END_TEST
 
+/* Float accuracy of the reduced head in dir on samples 0..n-1 (labels
+ * i mod 7). */
+static int head_accuracy(const char *dir, int n)
+{
+	sac_err e = {0};
+	sac_mcoe *m = NULL;
+	ck_assert_msg(sac_mcoe_load(dir, &m, &e) == 0, "%s", e.msg);
+	sac_dense_graph *g = sac_mcoe_graph(m);
+	const sac_mcoe_dims *D = sac_mcoe_get_dims(m);
+	size_t per = (size_t)2 * D->tokens * D->d_model;
+	float *buf = malloc(per * sizeof(float));
+	double *in = malloc(per * sizeof(double));
+	const double *pin[2] = {in, in + per / 2};
+	sac_dense_exec xf;
+	ck_assert_int_eq(sac_dense_exec_init(g, &xf, &e), 0);
+	int last = sac_dense_count(g) - 1, right = 0;
+	for (int i = 0; i < n; i++) {
+		sac_zoo_mcoe_input(D->tokens, D->d_model, 1, i, 0, buf);
+		for (size_t k = 0; k < per; k++)
+			in[k] = buf[k];
+		ck_assert_int_eq(sac_dense_forward_float(g, &xf, pin, 0, &e), 0);
+		int a = 0;
+		for (int c = 1; c < D->classes; c++)
+			if (xf.f[last][c] > xf.f[last][a])
+				a = c;
+		right += a == i % 7;
+	}
+	sac_dense_exec_free(&xf);
+	free(buf);
+	free(in);
+	sac_mcoe_free(m);
+	return right;
+}
+
+/* The zoo's fitted readout (docs/MCOE.md "Synthetic weights and inputs"):
+ * the training stream is disjoint from the other two; with the experts'
+ * classifiers fitted, the float head classifies the samples (which it
+ * never saw), with random ones (--random-readout) it is near chance. */
+START_TEST(test_zoo_readout)
+{
+	float a[2 * 24 * 4], b[2 * 24 * 4], c[2 * 24 * 4];
+	sac_zoo_mcoe_input(24, 4, 1, 3, 0, a);
+	sac_zoo_mcoe_input(24, 4, 1, 3, 1, b);
+	sac_zoo_mcoe_input(24, 4, 1, 3, 2, c);
+	ck_assert(memcmp(a, c, sizeof a) && memcmp(b, c, sizeof b));
+	char dir[] = "/tmp/sac_check_readout.XXXXXX", sub[2][64], cmd[128];
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	int acc[2];
+	for (int r = 0; r < 2; r++) {
+		sac_zoo_mcoe_opts o;
+		sac_zoo_mcoe_opts_init(&o);
+		o.small = 1;
+		o.nsample = 1;
+		o.random_readout = r;
+		snprintf(sub[r], sizeof sub[r], "%s/%d", dir, r);
+		sac_err e = {0};
+		ck_assert_msg(sac_zoo_mcoe(&o, sub[r], &e) == 0, "%s", e.msg);
+		acc[r] = head_accuracy(sub[r], 28);
+	}
+	ck_assert_msg(acc[0] >= 25, "fitted readout: %d/28 right", acc[0]);
+	ck_assert_msg(acc[1] <= 10, "random readout: %d/28 right", acc[1]);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 /* The tail factor (docs/MCOE.md "Headroom"): calibrated on inputs whose
  * maxima spread by 1, 2, 4, 8, an int16 tensor's range is H exp(z sd)
  * times its calibrated maximum (sd of the log of the per-input maxima),
@@ -773,6 +839,7 @@ static Suite *suite(void)
 	t = tcase_create("head");
 	tcase_set_timeout(t, 60);
 	tcase_add_test(t, test_head_small);
+	tcase_add_test(t, test_zoo_readout);
 	suite_add_tcase(s, t);
 	return s;
 }

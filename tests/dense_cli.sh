@@ -25,6 +25,9 @@ expect() { # NAME STATUS REGEX cmd...: exit status and a stderr match
 
 "$SACCADE" zoo mco-e --small --samples 4 -o "$tmp/m" >/dev/null
 check "zoo mco-e --small" $?
+"$SACCADE" zoo mco-e --small --samples 4 --random-readout -o "$tmp/mr" | grep -q "random classifiers" &&
+	! cmp -s "$tmp/m/weights.npz" "$tmp/mr/weights.npz" && cmp -s "$tmp/m/sample.npy" "$tmp/mr/sample.npy"
+check "zoo mco-e --random-readout: other classifiers, the same inputs" $?
 "$SACCADE" compile "$tmp/m" -o "$tmp/m.sac" >"$tmp/c.out"
 check "compile DIR" $?
 grep -q "phases" "$tmp/c.out"

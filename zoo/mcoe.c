@@ -9,7 +9,15 @@
  * in [0.001, 0.1], dt projection uniform in +-dt_rank^-1/2) and are
  * 1/sqrt(fan_in) normal elsewhere, which keeps activations of order one
  * through the linear deep experts.  Inputs stand for ResNet-18 outputs:
- * a class prototype per modality plus noise, of unit-to-few scale. */
+ * a class prototype per modality plus noise, of unit-to-few scale.
+ *
+ * Unless random_readout, each expert's classifier (expertX.fc) is then
+ * fitted by ridge regression on the float features that reach it for
+ * training inputs (a third input stream, disjoint from the calibration
+ * and sample streams), so that the head has the class margins of a
+ * trained readout (docs/MCOE.md "Synthetic weights and inputs"); the fit
+ * is in double, in a fixed order, hence deterministic too. */
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -102,7 +110,8 @@ void sac_zoo_mcoe_input(int tokens, int d_model, uint64_t seed, int i,
 	for (int m = 0; m < 2; m++) {
 		snprintf(nm, sizeof nm, "prototype.%d.%d", cls, m);
 		uint64_t ps = seed_for(seed, nm, 0x70726f74);
-		snprintf(nm, sizeof nm, "%s.%d.%d", calib ? "calib" : "sample", i, m);
+		snprintf(nm, sizeof nm, "%s.%d.%d",
+			 calib == 2 ? "train" : calib ? "calib" : "sample", i, m);
 		uint64_t ns = seed_for(seed, nm, 0x6e6f6973);
 		/* Events are sparser than frames: weaker prototype, more noise. */
 		double a = m ? 1.0 : 1.5, b = m ? 1.0 : 0.7;
@@ -171,6 +180,193 @@ int64_t sac_zoo_mcoe_params(const sac_zoo_mcoe_opts *o)
 	collect c = {.count_only = 1, .e = &e};
 	sac_mcoe_members(&d, on_member, &c);
 	return c.params;
+}
+
+/* ---- the fitted readout ----------------------------------------------------- */
+
+/* Training inputs (stream 2 of sac_zoo_mcoe_input, disjoint from the
+ * calibration and sample streams): this many per class. */
+#define TRAIN_PER_CLASS 8
+/* Ridge: lambda = RIDGE times the mean squared norm of the centred
+ * features. */
+#define RIDGE 0.1
+
+static const float *member(void *ctx, const char *name, size_t count)
+{
+	collect *c = ctx;
+	for (int i = 0; i < c->n; i++)
+		if (!strcmp(c->name[i], name))
+			return c->t[i].count == count ? c->t[i].data : NULL;
+	return NULL;
+}
+
+static float *member_w(collect *c, const char *name)
+{
+	for (int i = 0; i < c->n; i++)
+		if (!strcmp(c->name[i], name))
+			return c->t[i].data;
+	return NULL;
+}
+
+/* Solve (K + lambda I) A = T in place (K n x n symmetric positive
+ * definite after the ridge, T n x m) by Cholesky, in double. */
+static void ridge_solve(double *K, int n, double lambda, double *T, int m)
+{
+	for (int i = 0; i < n; i++)
+		K[(size_t)i * n + i] += lambda;
+	for (int j = 0; j < n; j++) {
+		double d = K[(size_t)j * n + j];
+		for (int k = 0; k < j; k++)
+			d -= K[(size_t)j * n + k] * K[(size_t)j * n + k];
+		d = sqrt(d);
+		K[(size_t)j * n + j] = d;
+		for (int i = j + 1; i < n; i++) {
+			double v = K[(size_t)i * n + j];
+			for (int k = 0; k < j; k++)
+				v -= K[(size_t)i * n + k] * K[(size_t)j * n + k];
+			K[(size_t)i * n + j] = v / d;
+		}
+	}
+	for (int c = 0; c < m; c++) {
+		for (int i = 0; i < n; i++) { /* L y = t */
+			double v = T[(size_t)i * m + c];
+			for (int k = 0; k < i; k++)
+				v -= K[(size_t)i * n + k] * T[(size_t)k * m + c];
+			T[(size_t)i * m + c] = v / K[(size_t)i * n + i];
+		}
+		for (int i = n - 1; i >= 0; i--) { /* L^T a = y */
+			double v = T[(size_t)i * m + c];
+			for (int k = i + 1; k < n; k++)
+				v -= K[(size_t)k * n + i] * T[(size_t)k * m + c];
+			T[(size_t)i * m + c] = v / K[(size_t)i * n + i];
+		}
+	}
+}
+
+/* Each expert's classifier (its last linear, expertX.fc) becomes the
+ * ridge regression of the one-hot class on the float features that
+ * reach it, over training inputs disjoint from the calibration and sample
+ * inputs; the rest of the head keeps its random weights (docs/MCOE.md
+ * "Synthetic weights and inputs").  Dual form: with F features and n < F
+ * inputs, W = Xc^T (Xc Xc^T + lambda I)^-1 Tc, Xc and Tc centred, the
+ * bias restoring the means. */
+static int fit_readouts(const sac_mcoe_dims *d, collect *c, uint64_t seed,
+			sac_err *e)
+{
+	sac_dense_graph *g = NULL;
+	sac_dense_exec x = {0};
+	int nc = d->classes, n = TRAIN_PER_CLASS * nc, E = d->experts;
+	size_t per = (size_t)d->tokens * d->d_model;
+	double *feat[SAC_DENSE_MAX_IN] = {0}, *in = NULL, *K = NULL, *T = NULL;
+	double *mt = NULL;
+	float *buf = NULL;
+	int fin[SAC_DENSE_MAX_IN], F[SAC_DENSE_MAX_IN];
+	char nm[96];
+	int rc = sac_mcoe_build(d, member, c, &g, e);
+	if (!rc)
+		rc = sac_dense_exec_init(g, &x, e);
+	if (rc)
+		goto out;
+	for (int k = 0; k < E; k++) {
+		/* The node feeding expertX.fc (dense/mcoe.c). */
+		if (k % 3 == 0)
+			snprintf(nm, sizeof nm, "expert%d.flat", k);
+		else if (k % 3 == 1)
+			snprintf(nm, sizeof nm, "expert%d.ln", k);
+		else
+			snprintf(nm, sizeof nm, "expert%d.block%d.res", k, d->deep_blocks - 1);
+		fin[k] = sac_dense_find(g, nm);
+		assert(fin[k] >= 0);
+		int r, cc;
+		sac_dense_node_shape(g, fin[k], &r, &cc);
+		F[k] = r * cc;
+		feat[k] = malloc(sizeof(double) * (size_t)n * F[k]);
+		if (!feat[k]) {
+			rc = sac_errf(e, SAC_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+	in = malloc(sizeof(double) * 2 * per);
+	buf = malloc(sizeof(float) * 2 * per);
+	K = malloc(sizeof(double) * (size_t)n * n);
+	T = malloc(sizeof(double) * (size_t)n * nc);
+	mt = malloc(sizeof(double) * (size_t)nc);
+	if (!in || !buf || !K || !T || !mt) {
+		rc = sac_errf(e, SAC_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	const double *pin[2] = {in, in + per};
+	for (int i = 0; i < n && !rc; i++) {
+		sac_zoo_mcoe_input(d->tokens, d->d_model, seed, i, 2, buf);
+		for (size_t k = 0; k < 2 * per; k++)
+			in[k] = buf[k];
+		/* Calibrating: every expert runs. */
+		rc = sac_dense_forward_float(g, &x, pin, 1, e);
+		for (int k = 0; k < E && !rc; k++)
+			memcpy(feat[k] + (size_t)i * F[k], x.f[fin[k]], sizeof(double) * F[k]);
+	}
+	for (int k = 0; k < E && !rc; k++) {
+		int f = F[k];
+		double *X = feat[k], tr = 0;
+		double *mx = calloc((size_t)f, sizeof *mx);
+		memset(mt, 0, sizeof(double) * (size_t)nc);
+		if (!mx) {
+			rc = sac_errf(e, SAC_ERR_NOMEM, "out of memory");
+			break;
+		}
+		for (int i = 0; i < n; i++)
+			for (int j = 0; j < f; j++)
+				mx[j] += X[(size_t)i * f + j] / n;
+		for (int i = 0; i < n; i++)
+			for (int j = 0; j < f; j++)
+				X[(size_t)i * f + j] -= mx[j];
+		for (int i = 0; i < n; i++)
+			for (int cl = 0; cl < nc; cl++) {
+				T[(size_t)i * nc + cl] = cl == i % nc;
+				mt[cl] += (double)(cl == i % nc) / n;
+			}
+		for (int i = 0; i < n; i++)
+			for (int cl = 0; cl < nc; cl++)
+				T[(size_t)i * nc + cl] -= mt[cl];
+		for (int i = 0; i < n; i++)
+			for (int j = 0; j <= i; j++) {
+				double v = 0;
+				for (int q = 0; q < f; q++)
+					v += X[(size_t)i * f + q] * X[(size_t)j * f + q];
+				K[(size_t)i * n + j] = K[(size_t)j * n + i] = v;
+			}
+		for (int i = 0; i < n; i++)
+			tr += K[(size_t)i * n + i];
+		ridge_solve(K, n, RIDGE * tr / n, T, nc);
+		snprintf(nm, sizeof nm, "expert%d.fc.weight", k);
+		float *w = member_w(c, nm);
+		snprintf(nm, sizeof nm, "expert%d.fc.bias", k);
+		float *b = member_w(c, nm);
+		assert(w && b);
+		for (int cl = 0; cl < nc; cl++) {
+			double bias = mt[cl];
+			for (int j = 0; j < f; j++) {
+				double v = 0;
+				for (int i = 0; i < n; i++)
+					v += X[(size_t)i * f + j] * T[(size_t)i * nc + cl];
+				w[(size_t)cl * f + j] = (float)v;
+				bias -= v * mx[j];
+			}
+			b[cl] = (float)bias;
+		}
+		free(mx);
+	}
+out:
+	for (int k = 0; k < E; k++)
+		free(feat[k]);
+	free(mt);
+	free(in);
+	free(buf);
+	free(K);
+	free(T);
+	sac_dense_exec_free(&x);
+	sac_dense_graph_free(g);
+	return rc;
 }
 
 /* ---- files ------------------------------------------------------------------- */
@@ -258,6 +454,8 @@ int sac_zoo_mcoe(const sac_zoo_mcoe_opts *o, const char *dir, sac_err *e)
 	int rc = sac__mkdir_p(dir, e);
 	if (!rc)
 		rc = sac_mcoe_members(&d, on_member, &c);
+	if (!rc && !o->random_readout)
+		rc = fit_readouts(&d, &c, o->seed, e);
 	if (!rc) {
 		snprintf(path, sizeof path, "%s/mcoe.yaml", dir);
 		rc = write_yaml(path, &d, o->seed, c.params, e);

@@ -75,13 +75,17 @@ int sac_zoo_tnas_er(const sac_zoo_opts *o, const char *dir,
  * docs/FORMATS.md "MCO-E models"), weights.npz (float32, the members of
  * sac_mcoe_members in include/saccade/dense.h), calib.npy and sample.npy
  * (float32 [N, 2, tokens, d_model]: modality 0 RGB, 1 events; synthetic
- * backbone features, input i of class i mod 7).  Deterministic in the
+ * backbone features, input i of class i mod 7).  The experts' classifiers
+ * are fitted by ridge regression on training inputs unless random_readout
+ * (docs/MCOE.md "Synthetic weights and inputs").  Deterministic in the
  * options. */
 typedef struct sac_zoo_mcoe_opts {
 	uint64_t seed; /* weights and inputs; default 1 */
 	int ncalib;    /* calibration inputs; default 16 */
 	int nsample;   /* sample inputs; default 7 (one per class) */
 	int small;     /* 1: the reduced head of the unit tests */
+	int random_readout; /* 1: the experts' classifiers random too, not
+			     * fitted (docs/MCOE.md) */
 } sac_zoo_mcoe_opts;
 
 void sac_zoo_mcoe_opts_init(sac_zoo_mcoe_opts *o);
@@ -92,8 +96,9 @@ int64_t sac_zoo_mcoe_params(const sac_zoo_mcoe_opts *o);
  * sac_mcoe_members): a pure function of seed and name. */
 void sac_zoo_mcoe_fill(uint64_t seed, const char *name, char kind, int ndim,
 		       const int64_t *shape, float *dst);
-/* Synthetic input i ([2, tokens, d_model] floats); calib picks the
- * calibration stream rather than the sample stream. */
+/* Synthetic input i ([2, tokens, d_model] floats) of class i mod 7;
+ * calib picks the stream: 0 samples, 1 calibration, 2 the training inputs
+ * of the fitted readout (the three are disjoint). */
 void sac_zoo_mcoe_input(int tokens, int d_model, uint64_t seed, int i,
 			int calib, float *dst);
 
