@@ -647,8 +647,7 @@ module dense_unit
       n = j * V + l;
       ni = n[NA-1:0];
       sc_act[l] = n < sc_n;
-      // init: the first token's state is zero (its read slot is spent).
-      h = sc_init && t == 32'd0 && sc_ps == 32'd1 ? 32'd0 : rd_d(a5 + sc_c * sc_n + n);
+      h = rd_d(a5 + sc_c * sc_n + n);    // pass 3: the new state read back
       ae = rd_w64(sc_p + 32'd32 + 32'd8 * (sc_c * sc_n + n));
       u = rshift(($signed(sc_dv) > 0 ? 64'($signed(sc_dv)) : 64'd0) * ae, sc_g[5:0]);
       ab = {32'd0, exp2neg(u)};
@@ -1103,6 +1102,8 @@ module dense_unit
                 ni = NA'(j * V + l);
                 if (sc_ps == 32'd1) begin
                   sc_abar[ni] <= sc_xs[l];
+                  // init: the first token's state is zero (its read slot
+                  // is spent and counted).
                   sc_h[ni] <= sc_init && t == 32'd0 ? 32'd0 : rd_d(a5 + sc_c * sc_n + j * V + l);
                 end
                 if (sc_ps == 32'd2) dmem[DA'(a5 + sc_c * sc_n + j * V + l)] <= sc_xs[l];

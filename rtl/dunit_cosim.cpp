@@ -921,6 +921,52 @@ const float *prm(rng &r, size_t n, double sd)
 	return params.back().data();
 }
 
+// Graph builders' shorthand: an input [T, K]; a node of op on up to three
+// inputs; a linear (or conv1d) of n outputs on K inputs per tap, weights
+// of scale sw and biases of scale sb drawn in that order.
+int input(sac_dense_graph *g, int T, int K)
+{
+	sac_dense_desc d = {};
+	d.name = "x";
+	d.op = SAC_DENSE_INPUT;
+	d.rows = T;
+	d.cols = K;
+	return add(g, d);
+}
+
+int node(sac_dense_graph *g, const char *name, sac_dense_op op, int a, int b = -1,
+	 int c = -1)
+{
+	sac_dense_desc d = {};
+	d.name = name;
+	d.op = op;
+	int in[3] = {a, b, c};
+	for (int i = 0; i < 3 && in[i] >= 0; i++)
+		d.in[d.nin++] = in[i];
+	return add(g, d);
+}
+
+int linear(sac_dense_graph *g, rng &r, const char *name, int in, int K, int n,
+	   double sw, double sb, int bits = 0, int expert = -1)
+{
+	sac_dense_desc d = {};
+	d.name = name;
+	d.op = SAC_DENSE_LINEAR; d.nin = 1; d.in[0] = in; d.n = n; d.bits = bits;
+	d.p[0] = prm(r, (size_t)n * K, sw); d.p[1] = prm(r, n, sb);
+	return add(g, d, expert);
+}
+
+// A node with kernel taps (conv1d: n outputs; dwconv: C channels) or a
+// per-channel parameter pair (mjos, layernorm, scan): weights w of
+// scale sw, then nb biases of scale sb.
+int param_node(sac_dense_graph *g, rng &r, sac_dense_desc d, size_t w, double sw,
+	       size_t nb, double sb)
+{
+	d.p[0] = prm(r, w, sw);
+	d.p[1] = prm(r, nb, sb);
+	return add(g, d);
+}
+
 // The first network: input [T, 24] -> linear (int16 out) -> softplus ->
 // linear (int16 in and weights) -> sigmoid -> add -> mul -> linear.
 // *wide: the node from which weights are int16.
@@ -928,43 +974,19 @@ sac_dense_graph *build_layer(rng &r, int T, int *wide)
 {
 	const int K = 24;
 	sac_dense_graph *g = sac_dense_graph_new();
+	int x = input(g, T, K);
+	// int16 output, as the scan's delta projection
+	int l1 = linear(g, r, "proj", x, K, 20, 0.4, 0.1, 16);
 	sac_dense_desc d = {};
-	d.name = "x";
-	d.op = SAC_DENSE_INPUT;
-	d.rows = T;
-	d.cols = K;
-	int x = add(g, d);
-	d = sac_dense_desc{};
-	d.name = "proj"; // int16 output, as the scan's delta projection
-	d.op = SAC_DENSE_LINEAR; d.nin = 1; d.in[0] = x; d.n = 20; d.bits = 16;
-	d.p[0] = prm(r, 20 * K, 0.4); d.p[1] = prm(r, 20, 0.1);
-	int l1 = add(g, d);
-	d = sac_dense_desc{};
 	d.name = "softplus"; // interpolated int16 table
 	d.op = SAC_DENSE_SOFTPLUS; d.nin = 1; d.in[0] = l1; d.bits = 16;
 	int sp = add(g, d);
-	d = sac_dense_desc{};
-	d.name = "fc16"; // int16 input; int16 weights (wide_from below)
-	d.op = SAC_DENSE_LINEAR; d.nin = 1; d.in[0] = sp; d.n = 13;
-	d.p[0] = prm(r, 13 * 20, 0.3); d.p[1] = prm(r, 13, 0.1);
-	int l2 = add(g, d);
-	d = sac_dense_desc{};
-	d.name = "sigmoid"; // int8 table
-	d.op = SAC_DENSE_SIGMOID; d.nin = 1; d.in[0] = l2;
-	int sg = add(g, d);
-	d = sac_dense_desc{};
-	d.name = "residual"; // element-wise, two requantised terms
-	d.op = SAC_DENSE_ADD; d.nin = 2; d.in[0] = sg; d.in[1] = l2;
-	int ad = add(g, d);
-	d = sac_dense_desc{};
-	d.name = "gated";
-	d.op = SAC_DENSE_MUL; d.nin = 2; d.in[0] = ad; d.in[1] = sg;
-	int mu = add(g, d);
-	d = sac_dense_desc{};
-	d.name = "head";
-	d.op = SAC_DENSE_LINEAR; d.nin = 1; d.in[0] = mu; d.n = 7;
-	d.p[0] = prm(r, 7 * 13, 0.5); d.p[1] = prm(r, 7, 0.1);
-	add(g, d);
+	// int16 input; int16 weights (wide_from below)
+	int l2 = linear(g, r, "fc16", sp, 20, 13, 0.3, 0.1);
+	int sg = node(g, "sigmoid", SAC_DENSE_SIGMOID, l2);          // int8 table
+	int ad = node(g, "residual", SAC_DENSE_ADD, sg, l2); // two requantised terms
+	int mu = node(g, "gated", SAC_DENSE_MUL, ad, sg);
+	linear(g, r, "head", mu, 13, 7, 0.5, 0.1);
 	*wide = l2; // fc16 and head: int16 weights
 	return g;
 }
@@ -972,60 +994,39 @@ sac_dense_graph *build_layer(rng &r, int T, int *wide)
 // The second: the Mamba / MCIB shapes.  input [T, 16] -> conv1d (12, k 3)
 // -> dwconv1d (k 3) -> dwconv1d_causal (k 4) forward and reverse ->
 // selective_scan of each (delta = softplus of a projection, B and C
-// projections, the reverse scan right to left) -> mjos of the two; a linear (12) of the dwconv; mcib_gate of the mjos and the
-// linear (left to the C model: GATE is not in RTL) -> gate_mix of the
-// gate, the mjos and the linear -> layernorm -> linear (7) -> softmax ->
-// flattened -> a router (linear, softmax, top-2) over four guarded linear
-// experts -> moe_sum.
+// projections, the reverse scan right to left) -> mjos of the two; a
+// linear (12) of the dwconv; mcib_gate of the mjos and the linear (left
+// to the C model: GATE is not in RTL) -> gate_mix of the gate, the mjos
+// and the linear -> layernorm -> linear (7) -> softmax -> flattened -> a
+// router (linear, softmax, top-2) over four guarded linear experts ->
+// moe_sum.
 sac_dense_graph *build_mamba(rng &r, int T)
 {
-	const int K = 16, C = 12;
+	const int K = 16, C = 12, NS = 8, E = 4;
 	sac_dense_graph *g = sac_dense_graph_new();
+	int x = input(g, T, K);
 	sac_dense_desc d = {};
-	d.name = "x";
-	d.op = SAC_DENSE_INPUT;
-	d.rows = T;
-	d.cols = K;
-	int x = add(g, d);
-	d = sac_dense_desc{};
 	d.name = "conv";
 	d.op = SAC_DENSE_CONV1D; d.nin = 1; d.in[0] = x; d.n = C; d.kernel = 3;
-	d.p[0] = prm(r, (size_t)C * K * 3, 0.3); d.p[1] = prm(r, C, 0.1);
-	int cv = add(g, d);
+	int cv = param_node(g, r, d, (size_t)C * K * 3, 0.3, C, 0.1);
 	d = sac_dense_desc{};
 	d.name = "dw";
 	d.op = SAC_DENSE_DWCONV1D; d.nin = 1; d.in[0] = cv; d.kernel = 3;
-	d.p[0] = prm(r, C * 3, 0.5); d.p[1] = prm(r, C, 0.1);
-	int dw = add(g, d);
+	int dw = param_node(g, r, d, C * 3, 0.5, C, 0.1);
 	int dir[2];
 	for (int rev = 0; rev < 2; rev++) {
 		d = sac_dense_desc{};
 		d.name = rev ? "causal.bwd" : "causal.fwd";
 		d.op = SAC_DENSE_DWCONV1D_CAUSAL; d.nin = 1; d.in[0] = dw; d.kernel = 4;
 		d.reverse = rev;
-		d.p[0] = prm(r, C * 4, 0.5); d.p[1] = prm(r, C, 0.1);
-		dir[rev] = add(g, d);
+		dir[rev] = param_node(g, r, d, C * 4, 0.5, C, 0.1);
 	}
 	// The selective scans of the two directions: delta = softplus of a
-	// projection, B and C projections of 8 states.
-	const int NS = 8;
-	d = sac_dense_desc{};
-	d.name = "dt";
-	d.op = SAC_DENSE_LINEAR; d.nin = 1; d.in[0] = dw; d.n = C;
-	d.p[0] = prm(r, (size_t)C * C, 0.3); d.p[1] = prm(r, C, 0.3);
-	int dt = add(g, d);
-	d = sac_dense_desc{};
-	d.name = "delta";
-	d.op = SAC_DENSE_SOFTPLUS; d.nin = 1; d.in[0] = dt;
-	int dl = add(g, d);
-	int bc[2];
-	for (int i = 0; i < 2; i++) {
-		d = sac_dense_desc{};
-		d.name = i ? "C" : "B";
-		d.op = SAC_DENSE_LINEAR; d.nin = 1; d.in[0] = dw; d.n = NS;
-		d.p[0] = prm(r, (size_t)NS * C, 0.3); d.p[1] = prm(r, NS, 0.1);
-		bc[i] = add(g, d);
-	}
+	// projection, B and C projections of NS states.
+	int dt = linear(g, r, "dt", dw, C, C, 0.3, 0.3);
+	int dl = node(g, "delta", SAC_DENSE_SOFTPLUS, dt);
+	int bp = linear(g, r, "B", dw, C, NS, 0.3, 0.1);
+	int cp = linear(g, r, "C", dw, C, NS, 0.3, 0.1);
 	std::vector<float> A((size_t)C * NS);
 	for (auto &a : A) // A < 0: -exp of a small log
 		a = (float)-std::exp(2.0 * (double)(r.next() >> 11) / 9007199254740992.0 - 1.0);
@@ -1035,58 +1036,31 @@ sac_dense_graph *build_mamba(rng &r, int T)
 		d = sac_dense_desc{};
 		d.name = rev ? "scan.bwd" : "scan.fwd";
 		d.op = SAC_DENSE_SCAN; d.nin = 4; d.in[0] = dir[rev]; d.in[1] = dl;
-		d.in[2] = bc[0]; d.in[3] = bc[1]; d.reverse = rev;
+		d.in[2] = bp; d.in[3] = cp; d.reverse = rev;
 		d.p[0] = pa; d.p[1] = prm(r, C, 1.0);
 		dir[rev] = add(g, d);
 	}
 	d = sac_dense_desc{};
 	d.name = "mjos";
 	d.op = SAC_DENSE_MJOS; d.nin = 2; d.in[0] = dir[0]; d.in[1] = dir[1];
-	d.p[0] = prm(r, (size_t)C * 2 * C, 0.3); d.p[1] = prm(r, C, 0.1);
-	int mj = add(g, d);
-	d = sac_dense_desc{};
-	d.name = "lin";
-	d.op = SAC_DENSE_LINEAR; d.nin = 1; d.in[0] = dw; d.n = C;
-	d.p[0] = prm(r, (size_t)C * C, 0.3); d.p[1] = prm(r, C, 0.1);
-	int ln = add(g, d);
-	d = sac_dense_desc{};
-	d.name = "alpha";
-	d.op = SAC_DENSE_GATE; d.nin = 2; d.in[0] = mj; d.in[1] = ln;
-	int al = add(g, d);
-	d = sac_dense_desc{};
-	d.name = "mix";
-	d.op = SAC_DENSE_MIX; d.nin = 3; d.in[0] = al; d.in[1] = mj; d.in[2] = ln;
-	int mx = add(g, d);
+	int mj = param_node(g, r, d, (size_t)C * 2 * C, 0.3, C, 0.1);
+	int ln = linear(g, r, "lin", dw, C, C, 0.3, 0.1);
+	int al = node(g, "alpha", SAC_DENSE_GATE, mj, ln);
+	int mx = node(g, "mix", SAC_DENSE_MIX, al, mj, ln);
 	d = sac_dense_desc{};
 	d.name = "norm";
 	d.op = SAC_DENSE_LAYERNORM; d.nin = 1; d.in[0] = mx;
-	d.p[0] = prm(r, C, 1.0); d.p[1] = prm(r, C, 0.2);
-	int nm = add(g, d);
-	d = sac_dense_desc{};
-	d.name = "head";
-	d.op = SAC_DENSE_LINEAR; d.nin = 1; d.in[0] = nm; d.n = 7;
-	d.p[0] = prm(r, 7 * C, 0.5); d.p[1] = prm(r, 7, 0.1);
-	int hd = add(g, d);
-	d = sac_dense_desc{};
-	d.name = "prob";
-	d.op = SAC_DENSE_SOFTMAX; d.nin = 1; d.in[0] = hd;
-	int pb = add(g, d);
-	// The MoE: a router over the flattened probabilities, top-2 of 4
+	int nm = param_node(g, r, d, C, 1.0, C, 0.2);
+	int hd = linear(g, r, "head", nm, C, 7, 0.5, 0.1);
+	int pb = node(g, "prob", SAC_DENSE_SOFTMAX, hd);
+	// The MoE: a router over the flattened probabilities, top-2 of E
 	// experts (guarded linears), their weighted sum.
-	const int E = 4;
 	d = sac_dense_desc{};
 	d.name = "flat";
 	d.op = SAC_DENSE_RESHAPE; d.nin = 1; d.in[0] = pb; d.n = 1;
 	int fl = add(g, d);
-	d = sac_dense_desc{};
-	d.name = "router";
-	d.op = SAC_DENSE_LINEAR; d.nin = 1; d.in[0] = fl; d.n = E;
-	d.p[0] = prm(r, (size_t)E * 7 * T, 0.5); d.p[1] = prm(r, E, 0.5);
-	int ro = add(g, d);
-	d = sac_dense_desc{};
-	d.name = "router.softmax";
-	d.op = SAC_DENSE_SOFTMAX; d.nin = 1; d.in[0] = ro;
-	int rs = add(g, d);
+	int ro = linear(g, r, "router", fl, 7 * T, E, 0.5, 0.5);
+	int rs = node(g, "router.softmax", SAC_DENSE_SOFTMAX, ro);
 	d = sac_dense_desc{};
 	d.name = "topk";
 	d.op = SAC_DENSE_TOPK; d.nin = 1; d.in[0] = rs; d.n = 2;
@@ -1094,13 +1068,9 @@ sac_dense_graph *build_mamba(rng &r, int T)
 	sac_dense_desc moe = {};
 	moe.name = "logits";
 	moe.op = SAC_DENSE_MOE_SUM; moe.nin = 1 + E; moe.in[0] = tk;
-	for (int x = 0; x < E; x++) {
-		d = sac_dense_desc{};
-		d.name = x == 0 ? "expert0" : x == 1 ? "expert1" : x == 2 ? "expert2" : "expert3";
-		d.op = SAC_DENSE_LINEAR; d.nin = 1; d.in[0] = fl; d.n = 7;
-		d.p[0] = prm(r, (size_t)7 * 7 * T, 0.3); d.p[1] = prm(r, 7, 0.1);
-		moe.in[1 + x] = add(g, d, x);
-	}
+	static const char *const names[] = {"expert0", "expert1", "expert2", "expert3"};
+	for (int e = 0; e < E; e++)
+		moe.in[1 + e] = linear(g, r, names[e], fl, 7 * T, 7, 0.3, 0.1, 0, e);
 	add(g, moe);
 	return g;
 }
