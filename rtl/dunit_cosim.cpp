@@ -10,30 +10,37 @@
 // start pulse and clocks it until `done`.  It then compares, in this
 // order: that the unit executed it (no `unsupported`), the busy cycles
 // against sac_dunit_cycles, every action counter against the C model's
-// (sums since the start of the run), every word of D.  The first
-// divergence is printed with the instruction number, opcode, operands,
-// the counter or D address and the expected (C) and observed (RTL)
-// values, and the program exits 1.  The unit's memories are its public
-// arrays, written by the harness while it is idle.
+// (sums since the start of the run), every word of D.  When the C model
+// refuses an instruction as corrupt for a MAC input beyond its declared
+// width, the unit must raise `corrupt` (and the reverse); both then start
+// again from reset.  The first divergence is printed with the instruction
+// number, opcode, operands, the counter or D address and the expected
+// (C) and observed (RTL) values, and the program exits 1.  The unit's
+// memories are its public arrays, written by the harness while it is
+// idle.
 //
 // Tests (--test):
-//   random  seeded random MATMUL (int8 and int16 weights, int8 and int16
-//           inputs, outputs 8/16/32 bits, rows / K / n not multiples of the
-//           lanes, K = 0, multipliers from 0 to the largest the
-//           accumulator bound allows, shifts 0..62, saturation, negative
-//           values), LUT (int8 tables with INT32_MIN/MAX entries and
-//           inputs beyond int8; interpolated int16 tables, plain and
-//           windowed, with inputs beyond int16; in place and not), ADD and MUL (int8 to int32
-//           operands, in place and not) and NOP;
-//   layer   a small dense graph (input -> linear int16 out -> softplus
-//           (interpolated table) -> linear with int16 weights -> sigmoid
-//           table -> add (residual) -> mul (gate) -> linear) quantised and
-//           lowered by sac_dlower onto a 2x2 mesh of the default target
-//           (40 tokens with an odd seed: row tiles; 12 with an even one:
-//           column tiles and RECVs); the harness replays every PE's
-//           instruction stream phase by phase as the simulator does (RECV,
-//           WLOAD by the harness, the compute instructions on both sides),
-//           and the output tensor must equal sac_dsim_run's logits;
+//   random  seeded random instructions of every opcode the unit does
+//           (docs/RTL.md lists the ranges): int8 / int16 weights and
+//           inputs, outputs of 8/16/32 bits, sizes not multiples of the
+//           lanes, multipliers up to the accumulator bound, saturation,
+//           extreme table entries, some MAC inputs beyond their width;
+//   layer   a small dense graph (linear, windowed int16 table, int8
+//           table, add, mul) quantised and lowered by sac_dlower onto a
+//           2x2 mesh of the default target (40 tokens with an odd seed:
+//           row tiles; 12 with an even one: column tiles and RECVs);
+//   mamba   the Mamba / MCIB / MoE shapes (conv1d, dwconv1d, causal both
+//           ways, selective scans, mjos, mcib_gate, gate_mix, layernorm,
+//           softmax, a top-2 router over guarded experts, moe_sum), the
+//           same way; mamba16: quantised in int16 mode;
+//   head    the reduced MCO-E head of the unit tests on its sample input
+//           --seed, lowered for the default target (256 PEs); head16: in
+//           int16 mode;
+//           the network tests replay every PE's stream phase by phase as
+//           the simulator does (RECV, WLOAD, SELECT and the guards by the
+//           harness, GATE and ATTN on the C model alone, every other
+//           compute instruction on both sides), and the output tensor
+//           must equal sac_dsim_run's;
 //   fault   as random, but one word the C model wrote is changed on the C
 //           side after instruction --fault-at: the checker must report it.
 #include <systemc.h>
@@ -43,6 +50,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -55,6 +63,7 @@ extern "C" {
 #include "saccade/dsim.h"
 #include "saccade/dunit.h"
 #include "saccade/target.h"
+#include "saccade/zoo.h"
 }
 
 #ifndef COSIM_DWORDS
@@ -1078,56 +1087,12 @@ sac_dense_graph *build_mamba(rng &r, int T)
 // A network lowered by sac_dlower, replayed on both sides (see the top).
 // mamba: the second network, quantised with int16 weights and
 // activations everywhere when int16 is set.
-int run_layer(bench &b, uint64_t seed, bool mamba, bool int16)
+// Replays p on both sides (see the top) from the quantised inputs qin,
+// one per input tensor in tensor order: the output tensor must equal
+// sac_dsim_run's.  GATE and ATTN, not in RTL, run on the C model alone.
+int replay(bench &b, const sac_dprog *p, const int32_t *const *qin, const char *label)
 {
-	rng r(seed);
 	sac_err e = {};
-	// 40 tokens: the linears cut rows (every PE holds the weights); 12:
-	// they cut output columns, and the PEs RECV their operands.
-	const int T = seed % 2 ? 40 : 12, K = mamba ? 16 : 24;
-	int wide = -1; // int8 weights unless the network says
-	sac_dense_graph *g = mamba ? build_mamba(r, T) : build_layer(r, T, &wide);
-	sac_dense_exec xf;
-	if (sac_dense_exec_init(g, &xf, &e)) {
-		fprintf(stderr, "dunit_cosim: %s\n", e.msg);
-		return 2;
-	}
-	std::vector<double> in((size_t)T * K);
-	const double *pin[1] = {in.data()};
-	for (int rep = 0; rep < 4; rep++) {
-		for (auto &v : in)
-			v = 4 * ((double)(r.next() >> 11) / 9007199254740992.0) - 2;
-		if (sac_dense_forward_float(g, &xf, pin, 1, &e)) {
-			fprintf(stderr, "dunit_cosim: float: %s\n", e.msg);
-			return 2;
-		}
-	}
-	sac_dense_qopts qo;
-	sac_dense_qopts_init(&qo);
-	qo.wide_from = wide;
-	if (int16) // int16 weights and activations everywhere: W16, IN16
-		qo.wide_from = qo.wide_act_from = 0;
-	sac_target t;
-	sac_target_default(&t);
-	t.mesh_w = t.mesh_h = 2;
-	t.dense.mac_lanes = b.cfg.mac_lanes; // the Verilated unit's
-	t.dense.vector_lanes = b.cfg.vec_lanes;
-	t.pe.pipeline = b.cfg.pipeline;
-	sac_dprog *p = nullptr;
-	if (sac_dense_quantize(g, &qo, &e) || sac_dlower(g, &t, &p, &e)) {
-		fprintf(stderr, "dunit_cosim: quantise / lower: %s\n", e.msg);
-		return 2;
-	}
-	if (p->dwords != COSIM_DWORDS || p->wbytes != COSIM_WBYTES) {
-		fprintf(stderr, "dunit_cosim: the program's memories (%u words, %u bytes) "
-			"are not the unit's\n", p->dwords, p->wbytes);
-		return 2;
-	}
-	// One quantised input.
-	std::vector<int32_t> q((size_t)T * K);
-	for (auto &v : q)
-		v = (int32_t)r.range(-128, 127);
-	const int32_t *qin[1] = {q.data()};
 	const sac_dtensor &ot = p->tensor[p->output];
 	std::vector<int32_t> logits((size_t)ot.rows * ot.cols), mine(logits.size());
 	sac_dsim_stats st;
@@ -1153,9 +1118,13 @@ int run_layer(bench &b, uint64_t seed, bool mamba, bool int16)
 					   (size_t)row * x.cols + c);
 		}
 	};
-	for (int i = 0; i < p->ntensors; i++)
-		if (p->tensor[i].op == SAC_DENSE_INPUT)
+	int tokens = 0;
+	for (int i = 0, k = 0; i < p->ntensors; i++)
+		if (p->tensor[i].op == SAC_DENSE_INPUT) {
+			const int32_t *q = qin[k++];
+			tokens = p->tensor[i].rows;
 			tiles(i, [&](int32_t &dst, size_t j) { dst = q[j]; });
+		}
 	std::vector<uint32_t> cur(npe, 0);
 	long no = 0, nsys = 0, nskip = 0;
 	uint64_t sel = 0; // the experts the last SELECT chose
@@ -1220,7 +1189,8 @@ int run_layer(bench &b, uint64_t seed, bool mamba, bool int16)
 						return 1;
 					}
 					break;
-				case SAC_DOP_GATE: {
+				case SAC_DOP_GATE:
+				case SAC_DOP_ATTN: {
 					// Not in RTL: the C model alone, on its own counters.
 					sac_dunit_mem m = {D[pe].data(), p->dwords, W[pe].data(), p->wbytes};
 					if (sac_dunit_exec(&b.cfg, &m, &in, &b.kc_only, &e)) {
@@ -1231,7 +1201,7 @@ int run_layer(bench &b, uint64_t seed, bool mamba, bool int16)
 					break;
 				}
 				default:
-					fprintf(stderr, "dunit_cosim: the layer test lowered a %s, "
+					fprintf(stderr, "dunit_cosim: the network lowered a %s, "
 						"which the replay does not run\n",
 						sac_dunit_op_name(in.op));
 					return 2;
@@ -1247,25 +1217,152 @@ int run_layer(bench &b, uint64_t seed, bool mamba, bool int16)
 		}
 	printf("%s%s: %d tokens, %d PEs, %d phases, %ld unit instructions (%d matmul, "
 	       "%d conv, %d dwconv, %d mjos, %d mix, %d lnorm, %d softmax, %d lut, %d add, "
-	       "%d mul, %d topk, %d moesum, %d scan), %d gate by the "
+	       "%d mul, %d topk, %d moesum, %d scan), %d gate and %d attn by the "
 	       "C model alone, %ld system (%d recv, %d wload, %d select), %ld skipped by their "
 	       "guard; output %dx%d equals "
-	       "sac_dsim_run's\n", mamba ? "mamba" : "layer", int16 ? " int16" : "",
-	       T, npe, p->nphases, no, ops[SAC_DOP_MATMUL], ops[SAC_DOP_CONV],
+	       "sac_dsim_run's\n", label, "",
+	       tokens, npe, p->nphases, no, ops[SAC_DOP_MATMUL], ops[SAC_DOP_CONV],
 	       ops[SAC_DOP_DWCONV], ops[SAC_DOP_MJOS], ops[SAC_DOP_MIX], ops[SAC_DOP_LNORM],
 	       ops[SAC_DOP_SOFTMAX], ops[SAC_DOP_LUT],
 	       ops[SAC_DOP_ADD], ops[SAC_DOP_MUL], ops[SAC_DOP_TOPK], ops[SAC_DOP_MOESUM],
-	       ops[SAC_DOP_SCAN], ops[SAC_DOP_GATE], nsys, ops[SAC_DOP_RECV], ops[SAC_DOP_WLOAD],
+	       ops[SAC_DOP_SCAN], ops[SAC_DOP_GATE], ops[SAC_DOP_ATTN], nsys, ops[SAC_DOP_RECV], ops[SAC_DOP_WLOAD],
 	       ops[SAC_DOP_SELECT], nskip, ot.rows, ot.cols);
+	return 0;
+}
+
+int run_layer(bench &b, uint64_t seed, bool mamba, bool int16)
+{
+	rng r(seed);
+	sac_err e = {};
+	// 40 tokens: the linears cut rows (every PE holds the weights); 12:
+	// they cut output columns, and the PEs RECV their operands.
+	const int T = seed % 2 ? 40 : 12, K = mamba ? 16 : 24;
+	int wide = -1; // int8 weights unless the network says
+	sac_dense_graph *g = mamba ? build_mamba(r, T) : build_layer(r, T, &wide);
+	sac_dense_exec xf;
+	if (sac_dense_exec_init(g, &xf, &e)) {
+		fprintf(stderr, "dunit_cosim: %s\n", e.msg);
+		return 2;
+	}
+	std::vector<double> in((size_t)T * K);
+	const double *pin[1] = {in.data()};
+	for (int rep = 0; rep < 4; rep++) {
+		for (auto &v : in)
+			v = 4 * ((double)(r.next() >> 11) / 9007199254740992.0) - 2;
+		if (sac_dense_forward_float(g, &xf, pin, 1, &e)) {
+			fprintf(stderr, "dunit_cosim: float: %s\n", e.msg);
+			return 2;
+		}
+	}
+	sac_dense_qopts qo;
+	sac_dense_qopts_init(&qo);
+	qo.wide_from = wide;
+	if (int16) // int16 weights and activations everywhere: W16, IN16
+		qo.wide_from = qo.wide_act_from = 0;
+	sac_target t;
+	sac_target_default(&t);
+	t.mesh_w = t.mesh_h = 2;
+	t.dense.mac_lanes = b.cfg.mac_lanes; // the Verilated unit's
+	t.dense.vector_lanes = b.cfg.vec_lanes;
+	t.pe.pipeline = b.cfg.pipeline;
+	sac_dprog *p = nullptr;
+	if (sac_dense_quantize(g, &qo, &e) || sac_dlower(g, &t, &p, &e)) {
+		fprintf(stderr, "dunit_cosim: quantise / lower: %s\n", e.msg);
+		return 2;
+	}
+	if (p->dwords != COSIM_DWORDS || p->wbytes != COSIM_WBYTES) {
+		fprintf(stderr, "dunit_cosim: the program's memories (%u words, %u bytes) "
+			"are not the unit's\n", p->dwords, p->wbytes);
+		return 2;
+	}
+	// One quantised input.
+	std::vector<int32_t> q((size_t)T * K);
+	for (auto &v : q)
+		v = (int32_t)r.range(-128, 127);
+	const int32_t *qin[1] = {q.data()};
+	int rc = replay(b, p, qin, mamba ? (int16 ? "mamba int16" : "mamba") : "layer");
 	sac_dprog_free(p);
 	sac_dense_exec_free(&xf);
 	sac_dense_graph_free(g);
-	return 0;
+	return rc;
+}
+
+// The reduced MCO-E head of the unit tests (sac_zoo_mcoe, small):
+// synthetic weights written to a temporary directory and loaded,
+// calibrated on 8 inputs, quantised (int16: int16 weights and activations
+// everywhere), lowered for the default target, and replayed on sample
+// input `seed`.
+int run_head(bench &b, uint64_t seed, bool int16)
+{
+	sac_err e = {};
+	char dir[] = "/tmp/dunit_cosim.XXXXXX";
+	if (!mkdtemp(dir)) {
+		perror("dunit_cosim: mkdtemp");
+		return 2;
+	}
+	sac_zoo_mcoe_opts zo;
+	sac_zoo_mcoe_opts_init(&zo);
+	zo.small = 1;
+	zo.ncalib = 8;
+	sac_mcoe *m = nullptr;
+	int rc = 2;
+	if (sac_zoo_mcoe(&zo, dir, &e) || sac_mcoe_load(dir, &m, &e)) {
+		fprintf(stderr, "dunit_cosim: the reduced head: %s\n", e.msg);
+	} else {
+		sac_dense_graph *g = sac_mcoe_graph(m);
+		const sac_mcoe_dims *D = sac_mcoe_get_dims(m);
+		size_t per = (size_t)2 * D->tokens * D->d_model;
+		std::vector<float> buf(per);
+		std::vector<double> in(per);
+		std::vector<int32_t> q(per);
+		const double *pin[2] = {in.data(), in.data() + per / 2};
+		sac_dense_exec xf;
+		sac_dense_qopts qo;
+		sac_dense_qopts_init(&qo);
+		if (int16)
+			qo.wide_from = qo.wide_act_from = 0;
+		sac_target t;
+		sac_target_default(&t);
+		t.dense.mac_lanes = b.cfg.mac_lanes; // the Verilated unit's
+		t.dense.vector_lanes = b.cfg.vec_lanes;
+		t.pe.pipeline = b.cfg.pipeline;
+		t.dense.div_cycles = b.cfg.div_cycles;
+		sac_dprog *p = nullptr;
+		rc = sac_dense_exec_init(g, &xf, &e);
+		for (int i = 0; !rc && i < zo.ncalib; i++) {
+			sac_zoo_mcoe_input(D->tokens, D->d_model, zo.seed, i, 1, buf.data());
+			std::copy(buf.begin(), buf.end(), in.begin());
+			rc = sac_dense_forward_float(g, &xf, pin, 1, &e);
+		}
+		if (!rc) rc = sac_dense_quantize(g, &qo, &e);
+		if (!rc) rc = sac_dlower(g, &t, &p, &e);
+		if (!rc) {
+			sac_zoo_mcoe_input(D->tokens, D->d_model, zo.seed, (int)seed, 0, buf.data());
+			std::copy(buf.begin(), buf.end(), in.begin());
+			int32_t *qq[2] = {q.data(), q.data() + per / 2};
+			rc = sac_dsim_quantize_inputs(p, pin, qq, &e);
+		}
+		if (rc) {
+			fprintf(stderr, "dunit_cosim: the reduced head: %s\n", e.msg);
+			rc = 2;
+		} else {
+			const int32_t *qi[2] = {q.data(), q.data() + per / 2};
+			rc = replay(b, p, qi, int16 ? "head int16" : "head");
+		}
+		sac_dprog_free(p);
+		sac_dense_exec_free(&xf);
+		sac_mcoe_free(m);
+	}
+	std::string rm = std::string("rm -rf '") + dir + "'";
+	if (system(rm.c_str()) != 0)
+		fprintf(stderr, "dunit_cosim: could not remove %s\n", dir);
+	return rc;
 }
 
 void usage()
 {
-	fprintf(stderr, "usage: dunit_cosim --test random|layer|mamba|mamba16|fault [--seed N] "
+	fprintf(stderr, "usage: dunit_cosim --test random|layer|mamba|mamba16|head|head16|fault "
+		"[--seed N] "
 		"[--count N] [--fault-at N]\n");
 }
 
@@ -1300,6 +1397,8 @@ int sc_main(int argc, char **argv)
 		rc = run_random(b, seed, count);
 	} else if (test == "layer" || test == "mamba" || test == "mamba16") {
 		rc = run_layer(b, seed, test != "layer", test == "mamba16");
+	} else if (test == "head" || test == "head16") {
+		rc = run_head(b, seed, test == "head16");
 	} else {
 		usage();
 		return 2;
@@ -1317,7 +1416,7 @@ int sc_main(int argc, char **argv)
 		       b.nmatmul, b.nw16, b.nin16, b.nsat, b.nout, b.nconv, b.ndw, b.ndwc, b.ndwr,
 		       b.nmjos, b.nmix, b.nlnorm, b.nsoftmax, b.ntopk, b.nmoe, b.nscan, b.nscanr, b.nlut, b.nlut16, b.nwin, b.nlut_wide, b.nadd,
 		       b.nmul, b.nnop, b.ncorrupt, b.ncycles,
-		       b.nconly ? " (GATE by the C model alone)" : "");
+		       b.nconly ? " (GATE and ATTN by the C model alone)" : "");
 	else if (rc == 1)
 		printf("dunit_cosim %s seed %" PRIu64 ": DIVERGED at instruction #%ld "
 		       "(%" PRIu64 " run)\n", test.c_str(), seed, b.failed_at, b.ninstr);

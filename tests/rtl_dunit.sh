@@ -7,11 +7,12 @@
 # Verilator, and runs: seeded random MATMUL / CONV / DWCONV / MJOS / MIX /
 # LNORM / SOFTMAX / TOPK / MOESUM / LUT / ADD / MUL / NOP instructions,
 # some with a MAC input beyond its declared width that both sides must
-# refuse (three seeds); small networks lowered by sac_dlower (row tiles;
-# column tiles with RECVs; the conv / dwconv / mjos / gate_mix /
-# layernorm / softmax / top-k MoE shapes in int8 and int16) whose every
-# unit instruction but GATE's is run on both sides and whose output must
-# equal sac_dsim_run's; and a deliberate fault on the C side that must be
+# refuse (three seeds); networks lowered by sac_dlower (small ones: row
+# tiles; column tiles with RECVs; the conv / dwconv / scan / mjos /
+# gate_mix / layernorm / softmax / top-k MoE shapes in int8 and int16;
+# and the reduced MCO-E head of the unit tests in int8 and int16 mode)
+# whose every unit instruction but GATE's and ATTN's is run on both sides
+# and whose output must equal sac_dsim_run's; and a deliberate fault on the C side that must be
 # reported as a divergence with exit 1.  Every instruction compares the
 # cycles, every action counter and every data-memory word.
 #
@@ -74,7 +75,7 @@ if [ "$rc" = 0 ]; then
 		local want=$1; shift
 		"$work/obj/dunit_cosim" "$@" >"$work/run.log" 2>&1
 		local rc=$?
-		grep -E '^(DIVERGENCE|  |fault|layer|mamba)' "$work/run.log"
+		grep -E '^(DIVERGENCE|  |fault|layer|mamba|head)' "$work/run.log"
 		local last
 		last=$(grep -E 'identical|DIVERGED' "$work/run.log" | tail -n 1)
 		check "dunit_cosim $* -> exit $rc (want $want): ${last:-no summary}" $(( rc != want ))
@@ -88,6 +89,8 @@ if [ "$rc" = 0 ]; then
 	run 0 --test mamba --seed 2
 	run 0 --test mamba16 --seed 3
 	run 0 --test mamba16 --seed 4
+	run 0 --test head --seed 5
+	run 0 --test head16 --seed 3
 	run 1 --test fault --seed 4 --count 500 --fault-at 123
 fi
 echo "rtl_dunit: $(( $(date +%s) - start ))s"
