@@ -1,7 +1,7 @@
 // dense_unit.sv: the PE's dense unit (docs/ISA.md, docs/RTL.md "Dense
 // unit"): the MATMUL, CONV, DWCONV, MJOS, MIX, LNORM, SOFTMAX, SCAN,
-// TOPK, MOESUM, LUT, ADD and MUL tile macro-instructions (every compute
-// opcode but ATTN and GATE) on the PE's data memory D (32-bit words) and weight
+// GATE, TOPK, MOESUM, LUT, ADD and MUL tile macro-instructions (every
+// compute opcode but ATTN) on the PE's data memory D (32-bit words) and weight
 // memory W (bytes), bit for bit and cycle for cycle the C model
 // sac_dunit_exec / sac_dunit_cycles (dense/dunit.c), with the same action
 // counters (sac_dunit_counts).
@@ -16,7 +16,8 @@
 //    into an unsigned low and a signed high byte, so that the MAC lanes are
 //    8-bit (9 x 9 signed products) and an int16 operand takes two passes,
 //    as the timing model charges;
-//  - a MAC input word outside its declared width (int8; int16 with IN16)
+//  - a MAC input word outside its declared width (int8; int16 with IN16;
+//    MATMUL / CONV / DWCONV X, MJOS and GATE A and B)
 //    is refused as the C model refuses it (docs/ISA.md, "Declared
 //    widths"): `corrupt` pulses with done in the cycle after the word is
 //    read; the words already written and the counters are then
@@ -46,12 +47,14 @@
 // write Y), then the drain.  LNORM and SOFTMAX: per row, passes of
 // ceil(K/V) cycles and D-cycle waits for the square root and divisions
 // (below); SCAN: per token and channel, four passes over the states;
+// GATE: per row, the dot product's lane passes, then D cycles;
 // TOPK: k passes of n compares; MOESUM: count x k products.
 //
 // Not implemented (the C model has them; `unsupported` pulses with done,
-// nothing is written, no cycle is spent): ATTN, GATE, system opcodes
+// nothing is written, no cycle is spent): ATTN, system opcodes
 // (the simulator's), a MAC instruction or SCAN with more than NMAX
-// outputs or states (the accumulator and state files).  No operand range
+// outputs or states (the accumulator and state files), a GATE with K = 0
+// when DIV_CYCLES = 0 (its rows would take no cycle).  No operand range
 // checks: the C model rejects out-of-range operands, invalid multipliers
 // and conv taps outside the X buffer before it runs (images come from
 // files); here addresses wrap at the memory size.  Operand regions are
@@ -186,8 +189,9 @@ module dense_unit
   endfunction
 
   // ---- the latched instruction ----------------------------------------------
-  typedef enum logic [3:0] {S_IDLE, S_MAC, S_RQ, S_LUT, S_LUT_A, S_LUT_B, S_EW,
+  typedef enum logic [4:0] {S_IDLE, S_MAC, S_RQ, S_LUT, S_LUT_A, S_LUT_B, S_EW,
                             S_MIX, S_P1, S_P2, S_WAIT, S_P3, S_TOPK, S_MOE, S_SCAN,
+                            S_GMAC, S_GWAIT,
                             S_TAIL} state_t;
   // The MAC instructions share one datapath; they differ in where a lane's
   // X word and weight come from and in the requantisation.
@@ -608,6 +612,77 @@ module dense_unit
                  64'($signed(rd_d(ebase[sel_idx[j[5:0]][3:0]] + k)));
   end
 
+  // ---- gate (GATE) --------------------------------------------------------------------
+  // A B rows K Y P (sac_dense_sigmoid_q14g): per row, ceil(K f / L) MAC
+  // cycles over the K f lane passes (k = pass / f), then D cycles for the
+  // division; the last writes Y[t] = sigmoid_q14(sum_k A B) by the exp2
+  // ROM and one rounded division.  f = 1: A B, both int8 (8 x 8); f = 4
+  // (IN16, W16): the four byte pairs (8 x 8 each); f = 2 (IN16): a byte of
+  // A times the whole int16 B, a 9 x 17 product: the timing model charges
+  // two passes for two int16 operands (docs/RTL.md, "Left open").  A and B
+  // are read with a row's pass 0 and checked against the declared width.
+  logic [63:0] gt_s, gt_c;
+  logic [5:0]  gt_g;
+  logic [1:0]  gt_lf;                   // log2 f
+  logic [31:0] gt_npass;                // K f
+  logic [63:0] gt_sn;                   // the sum with this cycle's passes
+  logic [31:0] gt_nact, gt_nrd;
+  logic        gt_bad;
+  logic [31:0] gt_y;                    // the sigmoid of gt_sn
+  wire  [31:0] gt_k = a3;
+  always_comb begin
+    logic [63:0] a, u, e, den;
+    /* verilator lint_off UNUSEDSIGNAL */
+    logic [63:0] p;        // < 2^15
+    /* verilator lint_on UNUSEDSIGNAL */
+    gt_sn = gt_s;
+    gt_nact = 32'd0;
+    gt_nrd = 32'd0;
+    gt_bad = 1'b0;
+    for (int l = 0; l < L; l++) begin
+      logic [31:0] pe, kk, av, bv;
+      logic [1:0]  gp;
+      logic [7:0]  ab, bb;
+      logic signed [8:0] a9, b9;
+      logic signed [16:0] b17;
+      logic [63:0] pr;
+      pe = j * L + l;                  // the lane pass
+      kk = pe >> gt_lf;
+      gp = 2'(pe & ((32'd1 << gt_lf) - 32'd1));
+      av = rd_d(a0 + t * gt_k + kk);
+      bv = rd_d(a1 + t * gt_k + kk);
+      ab = gp[0] ? av[15:8] : av[7:0];
+      bb = gp[1] ? bv[15:8] : bv[7:0];
+      a9 = {gt_lf != 2'd0 && !gp[0] ? 1'b0 : ab[7], ab};
+      b9 = {gt_lf == 2'd2 && !gp[1] ? 1'b0 : bb[7], bb};
+      b17 = bv[16:0];
+      case (gt_lf)
+        2'd0: pr = 64'(a9 * b9);
+        2'd1: pr = 64'(a9 * b17) <<< (gp[0] ? 8 : 0);
+        default: pr = 64'(a9 * b9) <<< (8 * (32'(gp[0]) + 32'(gp[1])));
+      endcase
+      if (state == S_GMAC && pe < gt_npass) begin
+        gt_nact = gt_nact + 32'd1;
+        gt_sn = gt_sn + pr;
+        if (gp == 2'd0) begin
+          gt_nrd = gt_nrd + 32'd2;
+          if (in16 ? ($signed(av) != $signed(32'($signed(av[15:0]))) ||
+                      $signed(bv) != $signed(32'($signed(bv[15:0]))))
+                   : ($signed(av) != $signed(32'($signed(av[7:0]))) ||
+                      $signed(bv) != $signed(32'($signed(bv[7:0])))))
+            gt_bad = 1'b1;
+        end
+      end
+    end
+    // sigmoid(|s| c / 2^(24 + g)) in Q14, by symmetry for s < 0.
+    a = gt_sn[63] ? 64'd0 - gt_sn : gt_sn;
+    u = a > (64'h3fffffffffffffff / gt_c) ? 64'h3fffffffffffffff : a * gt_c;
+    e = {32'd0, exp2neg(rshift(u, gt_g))};
+    den = (64'd1 << 30) + e;
+    p = ((64'd1 << 44) + (den >> 1)) / den;
+    gt_y = gt_sn[63] ? 32'd16384 - p[31:0] : p[31:0];
+  end
+
   // ---- selective scan (SCAN) --------------------------------------------------------
   // X DL B C Y H rows nd N P init (sac_dense_scan_state, sac_dense_scan_out).
   // Per token t (REVERSE: last first) and channel c, 4 ceil(N/V) + 1
@@ -711,6 +786,7 @@ module dense_unit
       {tk_best, tk_bv, tk_have, tk_s, moe_acc} <= '0;
       {sc_x, sc_dv, sc_c, sc_ps, sc_acc, sc_g, sc_m0, sc_m1, sc_m2} <= '0;
       {sc_rows, sc_nd, sc_n, sc_p, sc_rev, sc_init} <= '0;
+      {gt_s, gt_c, gt_g, gt_lf, gt_npass} <= '0;
       acc_v <= '0;
       acc2_v <= '0;
       for (int l = 0; l < L; l++) begin
@@ -847,6 +923,26 @@ module dense_unit
             nvec <= (b[2] + V - 1) / V;
             if (b[1] == 32'd0) finish();
             else state <= S_P1;
+          end else if (i_op == 8'(DOP_GATE) && (b[3] != 32'd0 || DIV_CYCLES > 0)) begin
+            // A B rows K Y P: c and g now (one W row, as the model).
+            logic [1:0] lf;
+            /* verilator lint_off UNUSEDSIGNAL */
+            logic [63:0] w1;
+            /* verilator lint_on UNUSEDSIGNAL */
+            lf = 2'(((i_flags & 8'(DF_W16)) != 8'd0 ? 1 : 0) +
+                    ((i_flags & 8'(DF_IN16)) != 8'd0 ? 1 : 0));
+            gt_lf <= lf;
+            gt_npass <= b[3] << lf;
+            gt_c <= rd_w64(b[5]);
+            w1 = rd_w64(b[5] + 32'd8);
+            gt_g <= w1[5:0];                   // 0..30 (the C model checks)
+            gt_s <= 64'd0;
+            rows <= b[2];
+            nvec <= ((b[3] << lf) + L - 1) / L;
+            c_wmem_rd <= c_wmem_rd + 64'd1;
+            wcnt <= 32'd0;
+            if (b[2] == 32'd0) finish();
+            else state <= b[3] == 32'd0 ? S_GWAIT : S_GMAC;
           end else if (i_op == 8'(DOP_SCAN) && b[8] <= NMAX) begin
             // X DL B C Y H rows nd N P init; the multipliers and g now.
             sc_rows <= b[6];
@@ -1084,6 +1180,56 @@ module dense_unit
         S_WAIT: begin
           if (wcnt == 32'(rsm ? DIV_CYCLES - 1 : 2 * DIV_CYCLES - 1)) state <= S_P3;
           else wcnt <= wcnt + 32'd1;
+        end
+
+        S_GMAC: begin
+          if (gt_bad) begin
+            // An A or B word outside its declared width (docs/ISA.md).
+            state <= S_IDLE;
+            done <= 1'b1;
+            corrupt <= 1'b1;
+          end
+          c_macs <= c_macs + 64'(gt_nact);
+          c_dmem_rd <= c_dmem_rd + 64'(gt_nrd);
+          gt_s <= gt_sn;
+          if (!gt_bad) begin
+            if (j != nvec - 32'd1) j <= j + 32'd1;
+            else begin
+              j <= 32'd0;
+              wcnt <= 32'd0;
+              if (DIV_CYCLES > 0) state <= S_GWAIT;
+              else begin
+                // No division latency: the row's output now.
+                dmem[DA'(a4 + t)] <= gt_y;
+                c_lut <= c_lut + 64'd1;
+                c_rq <= c_rq + 64'd1;
+                c_div <= c_div + 64'd1;
+                c_dmem_wr <= c_dmem_wr + 64'd1;
+                gt_s <= 64'd0;
+                if (t == rows - 32'd1) finish();
+                else t <= t + 32'd1;
+              end
+            end
+          end
+        end
+
+        S_GWAIT: begin
+          // The division's D cycles; the last writes the row's output.
+          if (wcnt != 32'(DIV_CYCLES - 1)) wcnt <= wcnt + 32'd1;
+          else begin
+            wcnt <= 32'd0;
+            dmem[DA'(a4 + t)] <= gt_y;
+            c_lut <= c_lut + 64'd1;                    // exp2
+            c_rq <= c_rq + 64'd1;                      // |s| c, g
+            c_div <= c_div + 64'd1;
+            c_dmem_wr <= c_dmem_wr + 64'd1;
+            gt_s <= 64'd0;
+            if (t == rows - 32'd1) finish();
+            else begin
+              t <= t + 32'd1;
+              state <= gt_k == 32'd0 ? S_GWAIT : S_GMAC;
+            end
+          end
         end
 
         S_SCAN: begin

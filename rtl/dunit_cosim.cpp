@@ -42,7 +42,8 @@
 //           compute instruction on both sides), and the output tensor
 //           must equal sac_dsim_run's;
 //   fault   as random, but one word the C model wrote is changed on the C
-//           side after instruction --fault-at: the checker must report it.
+//           side after instruction --fault-at (or the first after it
+//           that the model does not refuse): the checker must report it.
 #include <systemc.h>
 
 #include <cinttypes>
@@ -137,7 +138,7 @@ struct bench {
 	uint64_t ninstr = 0, ncycles = 0, nmatmul = 0, nlut = 0, nnop = 0;
 	uint64_t nadd = 0, nmul = 0, nwin = 0, nconv = 0, ndw = 0, ndwc = 0, ndwr = 0;
 	uint64_t nmjos = 0, nmix = 0, ncorrupt = 0, nlnorm = 0, nsoftmax = 0, ntopk = 0;
-	uint64_t nmoe = 0, nscan = 0, nscanr = 0;
+	uint64_t nmoe = 0, nscan = 0, nscanr = 0, ngate = 0;
 	// The C model executed these and the unit not (the layer tests'
 	// instructions of opcodes the RTL does not implement), on their own
 	// counters.
@@ -233,6 +234,7 @@ struct bench {
 			in.op == SAC_DOP_CONV ? 11 : in.op == SAC_DOP_DWCONV ? 10 :
 			in.op == SAC_DOP_MJOS ? 6 : in.op == SAC_DOP_MIX ? 7 :
 			in.op == SAC_DOP_MOESUM ? 15 : in.op == SAC_DOP_SCAN ? 11 :
+			in.op == SAC_DOP_GATE ? 6 :
 			5;  // lnorm, softmax: 5; topk: 4
 		for (int i = 0; i < n; i++)
 			fprintf(stderr, " %u", in.a[i]);
@@ -280,6 +282,8 @@ struct bench {
 			nlut_wide += gap >= ((int64_t)1 << 31);
 		}
 		failed_at = no; // until the checks pass
+		if (fault_at >= 0 && no == fault_at && bad)
+			fault_at++; // a refused instruction writes nothing: the next one
 		if (fault_at >= 0 && no == fault_at) {
 			// A wrong result on the C side: the word the model wrote first.
 			uint32_t y = in.op == SAC_DOP_LUT ? in.a[1] :
@@ -287,7 +291,8 @@ struct bench {
 				     in.op == SAC_DOP_DWCONV || in.op == SAC_DOP_LNORM ||
 				     in.op == SAC_DOP_SOFTMAX || in.op == SAC_DOP_TOPK ||
 				     in.op == SAC_DOP_MOESUM ? in.a[3] :
-				     in.op == SAC_DOP_MJOS || in.op == SAC_DOP_SCAN ? in.a[4] :
+				     in.op == SAC_DOP_MJOS || in.op == SAC_DOP_SCAN ||
+				     in.op == SAC_DOP_GATE ? in.a[4] :
 				     in.op == SAC_DOP_MIX ? in.a[5] :
 				     in.a[2];
 			d[y] ^= 1;
@@ -341,6 +346,7 @@ struct bench {
 		ntopk += in.op == SAC_DOP_TOPK;
 		nmoe += in.op == SAC_DOP_MOESUM;
 		nscan += in.op == SAC_DOP_SCAN;
+		ngate += in.op == SAC_DOP_GATE;
 		nscanr += in.op == SAC_DOP_SCAN && (in.flags & SAC_DF_REVERSE);
 		if (bad || corrupt.read()) {
 			// A MAC input beyond its declared width: both sides must
@@ -678,6 +684,32 @@ sac_dinstr gen_scan(rng &r, int32_t *d, uint8_t *w)
 	return in;
 }
 
+// GATE: A B rows K Y P.  int8 or int16 operands (IN16; with W16 too:
+// four byte passes), K 0..100, some words beyond the declared width; c
+// up to 2^24 with 0..30 fraction bits (the sum saturates the sigmoid
+// both ways).
+sac_dinstr gen_gate(rng &r, int32_t *d, uint8_t *w, bool *bad)
+{
+	sac_dinstr in = new_ins(r, SAC_DOP_GATE);
+	bool x16 = r.chance(50), w16 = x16 && r.chance(20);
+	in.flags = (uint8_t)((x16 ? SAC_DF_IN16 : 0) | (w16 ? SAC_DF_W16 : 0));
+	*bad = r.chance(4);
+	uint32_t rows = r.chance(3) ? 0 : (uint32_t)r.range(1, 5);
+	uint32_t K = (uint32_t)(r.chance(5) ? 0 : r.chance(15) ? r.range(41, 100) : r.range(1, 40));
+	uint32_t q3 = COSIM_DWORDS / 3;
+	uint32_t A = (uint32_t)r.range(0, q3 - 1 - rows * K);
+	uint32_t B = (uint32_t)r.range(q3, 2 * q3 - 1 - rows * K);
+	uint32_t Y = (uint32_t)r.range(2 * q3, COSIM_DWORDS - 1 - rows);
+	put_inputs(r, d + A, (uint64_t)rows * K, x16, *bad && r.chance(50));
+	put_inputs(r, d + B, (uint64_t)rows * K, x16, *bad);
+	uint32_t P = (uint32_t)r.range(0, COSIM_WBYTES - 17);
+	sac_dunit_put_i64(w + P, r.range(1, (int64_t)1 << (r.chance(50) ? 12 : 24)));
+	sac_dunit_put_i64(w + P + 8, r.range(0, 30));
+	uint32_t a[] = {A, B, rows, K, Y, P};
+	memcpy(in.a, a, sizeof a);
+	return in;
+}
+
 // TOPK: X n k Y.  Q14 probabilities with ties (equal values keep the
 // lower index), or any int32 (a sum <= 0: the even split); k from 1 to
 // min(n, 64).
@@ -894,6 +926,8 @@ int run_random(bench &b, uint64_t seed, long count)
 			in = gen_moesum(r, d.data());
 		} else if (k < 78) {
 			in = gen_scan(r, d.data(), w.data());
+		} else if (k < 81) {
+			in = gen_gate(r, d.data(), w.data(), &bad);
 		} else if (k < 84) {
 			in = gen_ewise(r, d.data(), w.data());
 		} else {
@@ -1089,7 +1123,7 @@ sac_dense_graph *build_mamba(rng &r, int T)
 // activations everywhere when int16 is set.
 // Replays p on both sides (see the top) from the quantised inputs qin,
 // one per input tensor in tensor order: the output tensor must equal
-// sac_dsim_run's.  GATE and ATTN, not in RTL, run on the C model alone.
+// sac_dsim_run's.  ATTN, not in RTL, runs on the C model alone.
 int replay(bench &b, const sac_dprog *p, const int32_t *const *qin, const char *label)
 {
 	sac_err e = {};
@@ -1179,6 +1213,7 @@ int replay(bench &b, const sac_dprog *p, const int32_t *const *qin, const char *
 				case SAC_DOP_TOPK:
 				case SAC_DOP_MOESUM:
 				case SAC_DOP_SCAN:
+				case SAC_DOP_GATE:
 				case SAC_DOP_LUT:
 				case SAC_DOP_ADD:
 				case SAC_DOP_MUL:
@@ -1189,7 +1224,6 @@ int replay(bench &b, const sac_dprog *p, const int32_t *const *qin, const char *
 						return 1;
 					}
 					break;
-				case SAC_DOP_GATE:
 				case SAC_DOP_ATTN: {
 					// Not in RTL: the C model alone, on its own counters.
 					sac_dunit_mem m = {D[pe].data(), p->dwords, W[pe].data(), p->wbytes};
@@ -1217,7 +1251,7 @@ int replay(bench &b, const sac_dprog *p, const int32_t *const *qin, const char *
 		}
 	printf("%s%s: %d tokens, %d PEs, %d phases, %ld unit instructions (%d matmul, "
 	       "%d conv, %d dwconv, %d mjos, %d mix, %d lnorm, %d softmax, %d lut, %d add, "
-	       "%d mul, %d topk, %d moesum, %d scan), %d gate and %d attn by the "
+	       "%d mul, %d topk, %d moesum, %d scan, %d gate), %d attn by the "
 	       "C model alone, %ld system (%d recv, %d wload, %d select), %ld skipped by their "
 	       "guard; output %dx%d equals "
 	       "sac_dsim_run's\n", label, "",
@@ -1408,15 +1442,15 @@ int sc_main(int argc, char **argv)
 		       "(%" PRIu64 " matmul: %" PRIu64 " int16 weights, %" PRIu64 " int16 "
 		       "inputs, %" PRIu64 " of %" PRIu64 " outputs saturated; %" PRIu64
 		       " conv; %" PRIu64 " dwconv: %" PRIu64 " causal, %" PRIu64 " of them reverse; %"
-		       PRIu64 " mjos; %" PRIu64 " mix; %" PRIu64 " lnorm; %" PRIu64 " softmax; %" PRIu64 " topk; %" PRIu64 " moesum; %" PRIu64 " scan: %" PRIu64 " reverse; %" PRIu64
+		       PRIu64 " mjos; %" PRIu64 " mix; %" PRIu64 " lnorm; %" PRIu64 " softmax; %" PRIu64 " topk; %" PRIu64 " moesum; %" PRIu64 " scan: %" PRIu64 " reverse; %" PRIu64 " gate; %" PRIu64
 		       " lut: %" PRIu64 " interpolated, %" PRIu64 " of them windowed, %" PRIu64
 		       " with entries 2^31 or more apart; %" PRIu64 " add, %" PRIu64
 		       " mul, %" PRIu64 " nop; %" PRIu64 " refused by both as corrupt), %" PRIu64
 		       " cycles, every counter and D word%s\n", test.c_str(), seed, b.ninstr,
 		       b.nmatmul, b.nw16, b.nin16, b.nsat, b.nout, b.nconv, b.ndw, b.ndwc, b.ndwr,
-		       b.nmjos, b.nmix, b.nlnorm, b.nsoftmax, b.ntopk, b.nmoe, b.nscan, b.nscanr, b.nlut, b.nlut16, b.nwin, b.nlut_wide, b.nadd,
+		       b.nmjos, b.nmix, b.nlnorm, b.nsoftmax, b.ntopk, b.nmoe, b.nscan, b.nscanr, b.ngate, b.nlut, b.nlut16, b.nwin, b.nlut_wide, b.nadd,
 		       b.nmul, b.nnop, b.ncorrupt, b.ncycles,
-		       b.nconly ? " (GATE and ATTN by the C model alone)" : "");
+		       b.nconly ? " (ATTN by the C model alone)" : "");
 	else if (rc == 1)
 		printf("dunit_cosim %s seed %" PRIu64 ": DIVERGED at instruction #%ld "
 		       "(%" PRIu64 " run)\n", test.c_str(), seed, b.failed_at, b.ninstr);
