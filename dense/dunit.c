@@ -647,6 +647,9 @@ static int ex_attn(ctx *x, sac_dunit_counts *k)
 	int64_t c = rc ? 0 : get_i64(x->m->w + P + 16), g = rc ? 0 : get_i64(x->m->w + P + 24);
 	if (!rc && (Tk < 1 || c < 1 || g < 0 || g > 30))
 		rc = sac_errf(x->e, SAC_ERR_CORRUPT, "attn: keys %u or coefficient", Tk);
+	/* No lowering emits it; its scores would be written in no cycle. */
+	if (!rc && dk == 0 && rows > 0)
+		rc = sac_errf(x->e, SAC_ERR_CORRUPT, "attn: %u query rows but no columns", rows);
 	if (!rc && rows > 0) {
 		rc = in_ok(x, Q, (uint64_t)rows * dk, "Q");
 		if (!rc) rc = in_ok(x, Kb, (uint64_t)Tk * dk, "K");

@@ -1,7 +1,7 @@
 // dense_unit.sv: the PE's dense unit (docs/ISA.md, docs/RTL.md "Dense
-// unit"): the MATMUL, CONV, DWCONV, MJOS, MIX, LNORM, SOFTMAX, SCAN,
-// GATE, TOPK, MOESUM, LUT, ADD and MUL tile macro-instructions (every
-// compute opcode but ATTN) on the PE's data memory D (32-bit words) and weight
+// unit"): every compute tile macro-instruction of the ISA (MATMUL, CONV,
+// DWCONV, MJOS, MIX, LNORM, SOFTMAX, SCAN, GATE, ATTN, TOPK, MOESUM, LUT,
+// ADD, MUL) on the PE's data memory D (32-bit words) and weight
 // memory W (bytes), bit for bit and cycle for cycle the C model
 // sac_dunit_exec / sac_dunit_cycles (dense/dunit.c), with the same action
 // counters (sac_dunit_counts).
@@ -17,7 +17,7 @@
 //    8-bit (9 x 9 signed products) and an int16 operand takes two passes,
 //    as the timing model charges;
 //  - a MAC input word outside its declared width (int8; int16 with IN16;
-//    MATMUL / CONV / DWCONV X, MJOS and GATE A and B)
+//    MATMUL / CONV / DWCONV X, MJOS and GATE A and B, ATTN Q, K and V)
 //    is refused as the C model refuses it (docs/ISA.md, "Declared
 //    widths"): `corrupt` pulses with done in the cycle after the word is
 //    read; the words already written and the counters are then
@@ -47,14 +47,17 @@
 // write Y), then the drain.  LNORM and SOFTMAX: per row, passes of
 // ceil(K/V) cycles and D-cycle waits for the square root and divisions
 // (below); SCAN: per token and channel, four passes over the states;
-// GATE: per row, the dot product's lane passes, then D cycles;
+// GATE: per row, the dot product's lane passes, then D cycles; ATTN: per
+// query row, the scores' lane passes, three softmax passes and D cycles,
+// the context's lane passes, the output requantisation;
 // TOPK: k passes of n compares; MOESUM: count x k products.
 //
 // Not implemented (the C model has them; `unsupported` pulses with done,
-// nothing is written, no cycle is spent): ATTN, system opcodes
+// nothing is written, no cycle is spent): system opcodes
 // (the simulator's), a MAC instruction or SCAN with more than NMAX
-// outputs or states (the accumulator and state files), a GATE with K = 0
-// when DIV_CYCLES = 0 (its rows would take no cycle).  No operand range
+// outputs or states (the accumulator and state files), an ATTN with more
+// than NMAX keys or columns, a GATE with K = 0 when DIV_CYCLES = 0 (its
+// rows would take no cycle).  No operand range
 // checks: the C model rejects out-of-range operands, invalid multipliers
 // and conv taps outside the X buffer before it runs (images come from
 // files); here addresses wrap at the memory size.  Operand regions are
@@ -191,7 +194,8 @@ module dense_unit
   // ---- the latched instruction ----------------------------------------------
   typedef enum logic [4:0] {S_IDLE, S_MAC, S_RQ, S_LUT, S_LUT_A, S_LUT_B, S_EW,
                             S_MIX, S_P1, S_P2, S_WAIT, S_P3, S_TOPK, S_MOE, S_SCAN,
-                            S_GMAC, S_GWAIT,
+                            S_GMAC, S_GWAIT, S_AS, S_AP1, S_AP2, S_AWAIT, S_AP3,
+                            S_AC, S_AR,
                             S_TAIL} state_t;
   // The MAC instructions share one datapath; they differ in where a lane's
   // X word and weight come from and in the requantisation.
@@ -612,6 +616,139 @@ module dense_unit
                  64'($signed(rd_d(ebase[sel_idx[j[5:0]][3:0]] + k)));
   end
 
+  // ---- attention (ATTN) ----------------------------------------------------------------
+  // Q K V rows Tk dk Y P S, one head, per query row i:
+  //  S_AS  ceil(Tk dk fs / L) cycles over the lane passes of the scores
+  //        (key j, column c, byte pass; fs = 4 with IN16, else 1); a
+  //        key's score sat16(rq(sum_c Q K, m0)) is written to S[j] by the
+  //        lane of its last pass;
+  //  S_AP1 read S[j], the maximum;  S_AP2 read S[j] again, e_j =
+  //        rshift(exp2neg(rshift((max - s) c, g)), 15) into a register
+  //        file, the sum;  S_AWAIT D cycles (2^46 / sum);  S_AP3 write p_j
+  //        = (e r + 2^31) >> 32 to S[Tk + j] (each ceil(Tk/V) cycles);
+  //  S_AC  ceil(Tk dk fc / L) cycles over the passes of the context
+  //        (column c, key j, byte pass; fc = 4 with IN16, else 2: p is 16
+  //        bits) into an accumulator per column; p_j is read from S with
+  //        column 0 and held;
+  //  S_AR  ceil(dk/V) cycles: Y[i, c] = sat(rq(acc_c, m1)).
+  // Q's row is read with key 0 and held (a lane of a later key in the same
+  // cycle takes the word that key 0's lane reads).  Lane indices are
+  // decoded by division (behavioural).
+  logic [63:0] at_m0, at_m1, at_c, at_run;
+  logic [5:0]  at_g;
+  logic [1:0]  at_fs, at_fc;              // log2 of the passes
+  logic [31:0] at_y, at_p, at_s, at_max;
+  logic [63:0] at_sum;
+  logic [31:0] at_q [NMAX];               // the query row
+  logic [31:0] at_e [NMAX];               // the exponentials
+  logic [31:0] at_pr [NMAX];              // p, held for the context
+  logic [63:0] at_acc [NMAX];             // context accumulators
+  logic [NMAX-1:0] at_qok, at_pok;        // at_q / at_pr hold the word
+  wire  [31:0] at_tk = a4, at_dk = a5;
+  logic [63:0] at_nrun;                   // the running sum after the lanes
+  logic        as_act [L], as_done [L], as_rd [L], as_rq [L];
+  logic [31:0] as_key [L], as_col [L], as_x [L];
+  logic [63:0] as_val [L];                // the completed key's or column's sum
+  logic [31:0] as_nact, as_nrd, as_ndone;
+  logic        at_bad;
+  always_comb begin
+    logic [63:0] run;
+    run = at_run;
+    as_nact = 32'd0;
+    as_nrd = 32'd0;
+    as_ndone = 32'd0;
+    at_bad = 1'b0;
+    for (int l = 0; l < L; l++) begin
+      logic [31:0] e, per, rem, key, col, xa, xb;
+      logic [1:0]  bp, lf;
+      logic [7:0]  ba, bb;
+      logic signed [8:0] a9, b9;
+      logic        scores, a16;
+      scores = state == S_AS;
+      lf = scores ? at_fs : at_fc;
+      e = j * L + l;
+      per = (scores ? at_dk : at_tk) << lf;
+      rem = per == 32'd0 ? 32'd0 : e % per;
+      key = scores ? (per == 32'd0 ? 32'd0 : e / per) : rem >> lf;
+      col = scores ? rem >> lf : (per == 32'd0 ? 32'd0 : e / per);
+      bp = 2'(rem & ((32'd1 << lf) - 32'd1));
+      as_key[l] = key;
+      as_col[l] = col;
+      as_act[l] = (state == S_AS || state == S_AC) && per != 32'd0 &&
+                  e < per * (scores ? at_tk : at_dk);
+      // Operand a: Q[i, col] (scores) or p_key (context); b: K[key, col]
+      // or V[key, col].
+      if (scores) begin
+        xa = at_qok[NA'(col)] ? at_q[NA'(col)] : rd_d(a0 + t * at_dk + col);
+        xb = rd_d(a1 + key * at_dk + col);
+      end else begin
+        xa = at_pok[NA'(key)] ? at_pr[NA'(key)] : rd_d(at_s + at_tk + key);
+        xb = rd_d(a2 + key * at_dk + col);
+      end
+      as_x[l] = xa;
+      // Reads counted: b with a key's (column's) first pass; Q with key 0;
+      // p with column 0.
+      as_rd[l] = as_act[l] && bp == 2'd0;
+      as_rq[l] = as_act[l] && bp == 2'd0 && (scores ? key == 32'd0 : col == 32'd0);
+      a16 = scores ? in16 : 1'b1;          // p is 16 bits
+
+      // Byte passes: bit 0 picks a's byte, bit 1 b's (scores with IN16,
+      // context with IN16); the context without IN16 walks p's bytes.
+      ba = bp[0] ? xa[15:8] : xa[7:0];
+      bb = (lf == 2'd2 && bp[1]) ? xb[15:8] : xb[7:0];
+      a9 = {a16 && !bp[0] ? 1'b0 : ba[7], ba};
+      b9 = {lf == 2'd2 && !bp[1] ? 1'b0 : bb[7], bb};
+      if (as_act[l]) begin
+        as_nact = as_nact + 32'd1;
+        if (as_rd[l]) as_nrd = as_nrd + 32'd1;
+        if (as_rq[l]) as_nrd = as_nrd + 32'd1;
+        if (as_rd[l] && (in16 ? ($signed(xb) != $signed(32'($signed(xb[15:0]))) ||
+                                 (scores && $signed(xa) != $signed(32'($signed(xa[15:0])))))
+                              : ($signed(xb) != $signed(32'($signed(xb[7:0]))) ||
+                                 (scores && $signed(xa) != $signed(32'($signed(xa[7:0])))))))
+          at_bad = 1'b1;
+        run = run + (64'(a9 * b9) <<< (8 * (32'(bp[0]) + 32'(lf == 2'd2 && bp[1]))));
+      end
+      as_done[l] = as_act[l] && rem == per - 32'd1;
+      as_val[l] = run;
+      if (as_done[l]) begin
+        as_ndone = as_ndone + 32'd1;
+        run = 64'd0;
+      end
+    end
+    at_nrun = run;
+  end
+  // Softmax and output lanes (S_AP1..S_AP3, S_AR).
+  logic        ap_act [V];
+  logic [31:0] ap_w [V];                  // S_AP2: e; S_AP3: p; S_AR: Y
+  logic [31:0] ap_nact, ap_max;
+  logic [63:0] ap_sum, at_r;
+  always_comb begin
+    ap_nact = 32'd0;
+    ap_max = at_max;
+    ap_sum = at_sum;
+    at_r = at_sum == 64'd0 ? 64'd0 : (64'd1 << 46) / at_sum;
+    for (int l = 0; l < V; l++) begin
+      /* verilator lint_off UNUSEDSIGNAL */
+      logic [63:0] ev, pv;
+      /* verilator lint_on UNUSEDSIGNAL */
+      logic [31:0] i, sv;
+      i = j * V + l;
+      ap_act[l] = i < (state == S_AR ? at_dk : at_tk);
+      sv = rd_d(at_s + i);
+      ev = rshift({32'd0, exp2neg(rshift(64'($signed(at_max - sv)) * at_c, at_g))}, 6'd15);
+      pv = 64'($signed(64'($signed(at_e[NA'(i)])) * at_r + (64'sd1 <<< 31)) >>> 32);
+      ap_w[l] = state == S_AP2 ? ev[31:0] : state == S_AP3 ? pv[31:0] :
+                sat(rshift(at_acc[NA'(i)] * {{32{at_m1[31]}}, at_m1[31:0]}, at_m1[37:32]),
+                    bits_q);
+      if (ap_act[l]) begin
+        ap_nact = ap_nact + 32'd1;
+        if ((j == 32'd0 && l == 0) || $signed(sv) > $signed(ap_max)) ap_max = sv;
+        ap_sum = ap_sum + ev;
+      end
+    end
+  end
+
   // ---- gate (GATE) --------------------------------------------------------------------
   // A B rows K Y P (sac_dense_sigmoid_q14g): per row, ceil(K f / L) MAC
   // cycles over the K f lane passes (k = pass / f), then D cycles for the
@@ -750,7 +887,7 @@ module dense_unit
 
   wire _unused = &{1'b0, i_flags[7:5], ew_m0[63:38],
                     ew_m1[63:38], mm0[63:38], ln_m[63:38], sc_m0[63:38], sc_m1[63:38],
-                    sc_m2[63:38], sc_g[63:6]};
+                    sc_m2[63:38], sc_g[63:6], at_m0[63:38], at_m1[63:38], at_p};
 
   // Cycles per row end: the W bytes of the row become 64-bit rows.
   function automatic logic [63:0] wrows(input logic [63:0] b);
@@ -787,6 +924,8 @@ module dense_unit
       {sc_x, sc_dv, sc_c, sc_ps, sc_acc, sc_g, sc_m0, sc_m1, sc_m2} <= '0;
       {sc_rows, sc_nd, sc_n, sc_p, sc_rev, sc_init} <= '0;
       {gt_s, gt_c, gt_g, gt_lf, gt_npass} <= '0;
+      {at_m0, at_m1, at_c, at_run, at_g, at_fs, at_fc, at_y, at_p, at_s, at_max, at_sum,
+       at_qok, at_pok} <= '0;
       acc_v <= '0;
       acc2_v <= '0;
       for (int l = 0; l < L; l++) begin
@@ -923,6 +1062,31 @@ module dense_unit
             nvec <= (b[2] + V - 1) / V;
             if (b[1] == 32'd0) finish();
             else state <= S_P1;
+          end else if (i_op == 8'(DOP_ATTN) && b[4] <= NMAX && b[5] <= NMAX) begin
+            // Q K V rows Tk dk Y P S; m0, m1, c, g now (the model charges
+            // their three W rows per query row).  The C model refuses
+            // Tk = 0 and dk = 0 with rows.
+            /* verilator lint_off UNUSEDSIGNAL */
+            logic [63:0] w3;
+            /* verilator lint_on UNUSEDSIGNAL */
+            w3 = rd_w64(b[7] + 32'd24);
+            at_m0 <= rd_w64(b[7]);
+            at_m1 <= rd_w64(b[7] + 32'd8);
+            at_c <= rd_w64(b[7] + 32'd16);
+            at_g <= w3[5:0];
+            at_fs <= (i_flags & 8'(DF_IN16)) != 8'd0 ? 2'd2 : 2'd0;
+            at_fc <= (i_flags & 8'(DF_IN16)) != 8'd0 ? 2'd2 : 2'd1;
+            at_y <= b[6];
+            at_p <= b[7];
+            at_s <= b[8];
+            rows <= b[3];
+            {at_run, at_sum, at_max, at_qok, at_pok} <= '0;
+            nvec <= 32'd0;
+            if (b[3] == 32'd0) finish();
+            else begin
+              c_wmem_rd <= c_wmem_rd + 64'd3;
+              state <= S_AS;
+            end
           end else if (i_op == 8'(DOP_GATE) && (b[3] != 32'd0 || DIV_CYCLES > 0)) begin
             // A B rows K Y P: c and g now (one W row, as the model).
             logic [1:0] lf;
@@ -1180,6 +1344,101 @@ module dense_unit
         S_WAIT: begin
           if (wcnt == 32'(rsm ? DIV_CYCLES - 1 : 2 * DIV_CYCLES - 1)) state <= S_P3;
           else wcnt <= wcnt + 32'd1;
+        end
+
+        S_AS, S_AC: begin
+          // Scores or context lane passes.
+          logic [31:0] last;
+          last = state == S_AS ? (at_tk * at_dk << at_fs) : (at_tk * at_dk << at_fc);
+          if (at_bad) begin
+            state <= S_IDLE;
+            done <= 1'b1;
+            corrupt <= 1'b1;
+          end
+          c_macs <= c_macs + 64'(as_nact);
+          c_dmem_rd <= c_dmem_rd + 64'(as_nrd);
+          at_run <= at_nrun;
+          for (int l = 0; l < L; l++) begin
+            if (as_rq[l]) begin
+              // The held Q word (scores) or p (context).
+              if (state == S_AS) begin
+                at_q[NA'(as_col[l])] <= as_x[l];
+                at_qok[NA'(as_col[l])] <= 1'b1;
+              end else begin
+                at_pr[NA'(as_key[l])] <= as_x[l];
+                at_pok[NA'(as_key[l])] <= 1'b1;
+              end
+            end
+            if (as_done[l]) begin
+              if (state == S_AS)
+                dmem[DA'(at_s + as_key[l])] <= sat(rshift(as_val[l] *
+                  {{32{at_m0[31]}}, at_m0[31:0]}, at_m0[37:32]), 8'd16);
+              else at_acc[NA'(as_col[l])] <= as_val[l];
+            end
+          end
+          if (state == S_AS) begin
+            c_rq <= c_rq + 64'(as_ndone);
+            c_dmem_wr <= c_dmem_wr + 64'(as_ndone);
+          end
+          if (!at_bad) begin
+            if ((j + 32'd1) * L < last) j <= j + 32'd1;
+            else begin
+              j <= 32'd0;
+              at_run <= 64'd0;
+              state <= state == S_AS ? S_AP1 : S_AR;
+            end
+          end
+        end
+
+        S_AP1, S_AP2, S_AP3, S_AR: begin
+          logic [31:0] n;
+          n = state == S_AR ? at_dk : at_tk;
+          if (state == S_AP1 || state == S_AP2) c_dmem_rd <= c_dmem_rd + 64'(ap_nact);
+          if (state == S_AP1) begin
+            at_max <= ap_max;
+            c_alu <= c_alu + 64'(ap_nact);                // compare
+          end
+          if (state == S_AP2) begin
+            for (int l = 0; l < V; l++)
+              if (ap_act[l]) at_e[NA'(j * V + l)] <= ap_w[l];
+            at_sum <= ap_sum;
+            c_alu <= c_alu + 64'd2 * 64'(ap_nact);        // max - s, the sum
+            c_lut <= c_lut + 64'(ap_nact);
+          end
+          if (state == S_AP3 || state == S_AR) begin
+            for (int l = 0; l < V; l++)
+              if (ap_act[l])
+                dmem[DA'((state == S_AP3 ? at_s + at_tk : at_y + t * at_dk) + j * V + l)] <= ap_w[l];
+            c_rq <= c_rq + 64'(ap_nact);
+            c_dmem_wr <= c_dmem_wr + 64'(ap_nact);
+          end
+          if ((j + 32'd1) * V < n) j <= j + 32'd1;
+          else begin
+            j <= 32'd0;
+            case (state)
+              S_AP1: state <= S_AP2;
+              S_AP2: begin
+                c_div <= c_div + 64'd1;
+                wcnt <= 32'd0;
+                state <= DIV_CYCLES > 0 ? S_AWAIT : S_AP3;
+              end
+              S_AP3: state <= S_AC;
+              default: begin
+                {at_sum, at_max, at_qok, at_pok} <= '0;
+                if (t == rows - 32'd1) finish();
+                else begin
+                  t <= t + 32'd1;
+                  c_wmem_rd <= c_wmem_rd + 64'd3;
+                  state <= S_AS;
+                end
+              end
+            endcase
+          end
+        end
+
+        S_AWAIT: begin
+          if (wcnt != 32'(DIV_CYCLES - 1)) wcnt <= wcnt + 32'd1;
+          else state <= S_AP3;
         end
 
         S_GMAC: begin

@@ -38,9 +38,8 @@
 //           int16 mode;
 //           the network tests replay every PE's stream phase by phase as
 //           the simulator does (RECV, WLOAD, SELECT and the guards by the
-//           harness, GATE and ATTN on the C model alone, every other
-//           compute instruction on both sides), and the output tensor
-//           must equal sac_dsim_run's;
+//           harness, every compute instruction on both sides), and the
+//           output tensor must equal sac_dsim_run's;
 //   fault   as random, but one word the C model wrote is changed on the C
 //           side after instruction --fault-at (or the first after it
 //           that the model does not refuse): the checker must report it.
@@ -138,12 +137,7 @@ struct bench {
 	uint64_t ninstr = 0, ncycles = 0, nmatmul = 0, nlut = 0, nnop = 0;
 	uint64_t nadd = 0, nmul = 0, nwin = 0, nconv = 0, ndw = 0, ndwc = 0, ndwr = 0;
 	uint64_t nmjos = 0, nmix = 0, ncorrupt = 0, nlnorm = 0, nsoftmax = 0, ntopk = 0;
-	uint64_t nmoe = 0, nscan = 0, nscanr = 0, ngate = 0;
-	// The C model executed these and the unit not (the layer tests'
-	// instructions of opcodes the RTL does not implement), on their own
-	// counters.
-	uint64_t nconly = 0;
-	sac_dunit_counts kc_only = {};
+	uint64_t nmoe = 0, nscan = 0, nscanr = 0, ngate = 0, nattn = 0;
 	bool may_be_corrupt = false; // the generator planted a word beyond its width
 	// What the run covered: MATMULs with int16 weights / inputs, LUTs
 	// with the interpolated table, outputs at a saturation bound.
@@ -234,7 +228,7 @@ struct bench {
 			in.op == SAC_DOP_CONV ? 11 : in.op == SAC_DOP_DWCONV ? 10 :
 			in.op == SAC_DOP_MJOS ? 6 : in.op == SAC_DOP_MIX ? 7 :
 			in.op == SAC_DOP_MOESUM ? 15 : in.op == SAC_DOP_SCAN ? 11 :
-			in.op == SAC_DOP_GATE ? 6 :
+			in.op == SAC_DOP_GATE ? 6 : in.op == SAC_DOP_ATTN ? 9 :
 			5;  // lnorm, softmax: 5; topk: 4
 		for (int i = 0; i < n; i++)
 			fprintf(stderr, " %u", in.a[i]);
@@ -293,7 +287,7 @@ struct bench {
 				     in.op == SAC_DOP_MOESUM ? in.a[3] :
 				     in.op == SAC_DOP_MJOS || in.op == SAC_DOP_SCAN ||
 				     in.op == SAC_DOP_GATE ? in.a[4] :
-				     in.op == SAC_DOP_MIX ? in.a[5] :
+				     in.op == SAC_DOP_MIX || in.op == SAC_DOP_ATTN ? in.a[in.op == SAC_DOP_ATTN ? 6 : 5] :
 				     in.a[2];
 			d[y] ^= 1;
 			fprintf(stderr, "fault: C-side D[%u] changed after instruction #%ld\n", y, no);
@@ -347,6 +341,7 @@ struct bench {
 		nmoe += in.op == SAC_DOP_MOESUM;
 		nscan += in.op == SAC_DOP_SCAN;
 		ngate += in.op == SAC_DOP_GATE;
+		nattn += in.op == SAC_DOP_ATTN;
 		nscanr += in.op == SAC_DOP_SCAN && (in.flags & SAC_DF_REVERSE);
 		if (bad || corrupt.read()) {
 			// A MAC input beyond its declared width: both sides must
@@ -710,6 +705,42 @@ sac_dinstr gen_gate(rng &r, int32_t *d, uint8_t *w, bool *bad)
 	return in;
 }
 
+// ATTN: Q K V rows Tk dk Y P S.  int8 or int16 (IN16) operands, some
+// words beyond the declared width; Tk 1..100 keys of dk 1..40 columns;
+// score multipliers up to the bound of the dot product, context ones up
+// to that of sum p V; c up to 2^24 with 0..30 fraction bits.
+sac_dinstr gen_attn(rng &r, int32_t *d, uint8_t *w, bool *bad)
+{
+	sac_dinstr in = new_ins(r, SAC_DOP_ATTN);
+	bool x16 = r.chance(50);
+	in.flags = x16 ? SAC_DF_IN16 : 0;
+	*bad = r.chance(4);
+	uint32_t rows = r.chance(3) ? 0 : (uint32_t)r.range(1, 4);
+	uint32_t Tk = (uint32_t)(r.chance(15) ? r.range(41, 100) : r.range(1, 40));
+	uint32_t dk = (uint32_t)(r.chance(15) ? r.range(17, 40) : r.range(1, 16));
+	uint32_t s6 = COSIM_DWORDS / 6;
+	if (Tk * dk > s6 - 100) // K and V fit their sixth of D
+		dk = (s6 - 100) / Tk;
+	uint32_t Q = (uint32_t)r.range(0, s6 - 1 - rows * dk);
+	uint32_t K = (uint32_t)r.range(s6, 2 * s6 - 1 - Tk * dk);
+	uint32_t V = (uint32_t)r.range(2 * s6, 3 * s6 - 1 - Tk * dk);
+	uint32_t Y = (uint32_t)r.range(3 * s6, 4 * s6 - 1 - rows * dk);
+	uint32_t S = (uint32_t)r.range(4 * s6, COSIM_DWORDS - 1 - 2 * Tk);
+	int which = (int)(r.next() % 3);
+	put_inputs(r, d + Q, (uint64_t)rows * dk, x16, *bad && which == 0);
+	put_inputs(r, d + K, (uint64_t)Tk * dk, x16, *bad && which == 1);
+	put_inputs(r, d + V, (uint64_t)Tk * dk, x16, *bad && which == 2);
+	uint32_t P = (uint32_t)r.range(0, COSIM_WBYTES - 33);
+	int64_t xm = x16 ? 32768 : 128;
+	put_mult(r, w + P, (int64_t)dk * xm * xm + 1, 16);
+	put_mult(r, w + P + 8, ((int64_t)Tk << 15) * xm, in.bits ? in.bits : 32);
+	sac_dunit_put_i64(w + P + 16, r.range(1, (int64_t)1 << (r.chance(50) ? 12 : 24)));
+	sac_dunit_put_i64(w + P + 24, r.range(0, 30));
+	uint32_t a[] = {Q, K, V, rows, Tk, dk, Y, P, S};
+	memcpy(in.a, a, sizeof a);
+	return in;
+}
+
 // TOPK: X n k Y.  Q14 probabilities with ties (equal values keep the
 // lower index), or any int32 (a sum <= 0: the even split); k from 1 to
 // min(n, 64).
@@ -929,6 +960,8 @@ int run_random(bench &b, uint64_t seed, long count)
 		} else if (k < 81) {
 			in = gen_gate(r, d.data(), w.data(), &bad);
 		} else if (k < 84) {
+			in = gen_attn(r, d.data(), w.data(), &bad);
+		} else if (k < 87) {
 			in = gen_ewise(r, d.data(), w.data());
 		} else {
 			in = gen_lut(r, d.data(), w.data());
@@ -1123,7 +1156,7 @@ sac_dense_graph *build_mamba(rng &r, int T)
 // activations everywhere when int16 is set.
 // Replays p on both sides (see the top) from the quantised inputs qin,
 // one per input tensor in tensor order: the output tensor must equal
-// sac_dsim_run's.  ATTN, not in RTL, runs on the C model alone.
+// sac_dsim_run's.
 int replay(bench &b, const sac_dprog *p, const int32_t *const *qin, const char *label)
 {
 	sac_err e = {};
@@ -1214,6 +1247,7 @@ int replay(bench &b, const sac_dprog *p, const int32_t *const *qin, const char *
 				case SAC_DOP_MOESUM:
 				case SAC_DOP_SCAN:
 				case SAC_DOP_GATE:
+				case SAC_DOP_ATTN:
 				case SAC_DOP_LUT:
 				case SAC_DOP_ADD:
 				case SAC_DOP_MUL:
@@ -1224,16 +1258,6 @@ int replay(bench &b, const sac_dprog *p, const int32_t *const *qin, const char *
 						return 1;
 					}
 					break;
-				case SAC_DOP_ATTN: {
-					// Not in RTL: the C model alone, on its own counters.
-					sac_dunit_mem m = {D[pe].data(), p->dwords, W[pe].data(), p->wbytes};
-					if (sac_dunit_exec(&b.cfg, &m, &in, &b.kc_only, &e)) {
-						fprintf(stderr, "dunit_cosim: %s\n", e.msg);
-						return 2;
-					}
-					b.nconly++;
-					break;
-				}
 				default:
 					fprintf(stderr, "dunit_cosim: the network lowered a %s, "
 						"which the replay does not run\n",
@@ -1249,18 +1273,17 @@ int replay(bench &b, const sac_dprog *p, const int32_t *const *qin, const char *
 				"replay on the RTL unit %d\n", j, logits[j], mine[j]);
 			return 1;
 		}
-	printf("%s%s: %d tokens, %d PEs, %d phases, %ld unit instructions (%d matmul, "
+	printf("%s: %d tokens, %d PEs, %d phases, %ld unit instructions (%d matmul, "
 	       "%d conv, %d dwconv, %d mjos, %d mix, %d lnorm, %d softmax, %d lut, %d add, "
-	       "%d mul, %d topk, %d moesum, %d scan, %d gate), %d attn by the "
-	       "C model alone, %ld system (%d recv, %d wload, %d select), %ld skipped by their "
-	       "guard; output %dx%d equals "
-	       "sac_dsim_run's\n", label, "",
+	       "%d mul, %d topk, %d moesum, %d scan, %d gate, %d attn), %ld system (%d recv, "
+	       "%d wload, %d select), %ld skipped by their guard; output %dx%d equals "
+	       "sac_dsim_run's\n", label,
 	       tokens, npe, p->nphases, no, ops[SAC_DOP_MATMUL], ops[SAC_DOP_CONV],
 	       ops[SAC_DOP_DWCONV], ops[SAC_DOP_MJOS], ops[SAC_DOP_MIX], ops[SAC_DOP_LNORM],
 	       ops[SAC_DOP_SOFTMAX], ops[SAC_DOP_LUT],
 	       ops[SAC_DOP_ADD], ops[SAC_DOP_MUL], ops[SAC_DOP_TOPK], ops[SAC_DOP_MOESUM],
-	       ops[SAC_DOP_SCAN], ops[SAC_DOP_GATE], ops[SAC_DOP_ATTN], nsys, ops[SAC_DOP_RECV], ops[SAC_DOP_WLOAD],
-	       ops[SAC_DOP_SELECT], nskip, ot.rows, ot.cols);
+	       ops[SAC_DOP_SCAN], ops[SAC_DOP_GATE], ops[SAC_DOP_ATTN], nsys,
+	       ops[SAC_DOP_RECV], ops[SAC_DOP_WLOAD], ops[SAC_DOP_SELECT], nskip, ot.rows, ot.cols);
 	return 0;
 }
 
@@ -1442,15 +1465,14 @@ int sc_main(int argc, char **argv)
 		       "(%" PRIu64 " matmul: %" PRIu64 " int16 weights, %" PRIu64 " int16 "
 		       "inputs, %" PRIu64 " of %" PRIu64 " outputs saturated; %" PRIu64
 		       " conv; %" PRIu64 " dwconv: %" PRIu64 " causal, %" PRIu64 " of them reverse; %"
-		       PRIu64 " mjos; %" PRIu64 " mix; %" PRIu64 " lnorm; %" PRIu64 " softmax; %" PRIu64 " topk; %" PRIu64 " moesum; %" PRIu64 " scan: %" PRIu64 " reverse; %" PRIu64 " gate; %" PRIu64
+		       PRIu64 " mjos; %" PRIu64 " mix; %" PRIu64 " lnorm; %" PRIu64 " softmax; %" PRIu64 " topk; %" PRIu64 " moesum; %" PRIu64 " scan: %" PRIu64 " reverse; %" PRIu64 " gate; %" PRIu64 " attn; %" PRIu64
 		       " lut: %" PRIu64 " interpolated, %" PRIu64 " of them windowed, %" PRIu64
 		       " with entries 2^31 or more apart; %" PRIu64 " add, %" PRIu64
 		       " mul, %" PRIu64 " nop; %" PRIu64 " refused by both as corrupt), %" PRIu64
-		       " cycles, every counter and D word%s\n", test.c_str(), seed, b.ninstr,
+		       " cycles, every counter and D word\n", test.c_str(), seed, b.ninstr,
 		       b.nmatmul, b.nw16, b.nin16, b.nsat, b.nout, b.nconv, b.ndw, b.ndwc, b.ndwr,
-		       b.nmjos, b.nmix, b.nlnorm, b.nsoftmax, b.ntopk, b.nmoe, b.nscan, b.nscanr, b.ngate, b.nlut, b.nlut16, b.nwin, b.nlut_wide, b.nadd,
-		       b.nmul, b.nnop, b.ncorrupt, b.ncycles,
-		       b.nconly ? " (ATTN by the C model alone)" : "");
+		       b.nmjos, b.nmix, b.nlnorm, b.nsoftmax, b.ntopk, b.nmoe, b.nscan, b.nscanr, b.ngate, b.nattn, b.nlut, b.nlut16, b.nwin, b.nlut_wide, b.nadd,
+		       b.nmul, b.nnop, b.ncorrupt, b.ncycles);
 	else if (rc == 1)
 		printf("dunit_cosim %s seed %" PRIu64 ": DIVERGED at instruction #%ld "
 		       "(%" PRIu64 " run)\n", test.c_str(), seed, b.failed_at, b.ninstr);

@@ -19,8 +19,8 @@
  * is a corrupt instruction naming the opcode, the operand and the word
  * (docs/ISA.md, "Declared widths"); only the words an instruction reads
  * count.  So are a conv or dwconv with rows but no outputs, a mix with
- * rows but no columns, a moesum with outputs but no chosen experts and a
- * scan with tokens but no state. */
+ * rows but no columns, a moesum with outputs but no chosen experts, a
+ * scan with tokens but no state and an attn without columns. */
 static int unit_run(sac_dunit_mem *m, const sac_dinstr *in, sac_err *e)
 {
 	sac_dunit_cfg c = {8, 8, 3, 32};
@@ -153,6 +153,16 @@ START_TEST(test_unit_widths)
 	ck_assert_msg(strstr(e.msg, "scan: 1 tokens but no state") != NULL, "%s", e.msg);
 	in.a[8] = 1;
 	ck_assert_int_eq(unit_run(&m, &in, &e), 0);
+	/* attn with query rows but no columns: Q 0 K 4 V 8 rows 1 Tk 2 dk 0
+	 * Y 20 P 256 S 30. */
+	memset(w + 256, 0, 32);
+	sac_dunit_put_i32(w + 256, 1);
+	sac_dunit_put_i32(w + 264, 1);
+	sac_dunit_put_i64(w + 272, 1);
+	const uint32_t an[] = {0, 4, 8, 1, 2, 0, 20, 256, 30};
+	in = unit_ins(SAC_DOP_ATTN, 0, an, 9);
+	ck_assert_int_eq(unit_run(&m, &in, &e), SAC_ERR_CORRUPT);
+	ck_assert_msg(strstr(e.msg, "attn: 1 query rows but no columns") != NULL, "%s", e.msg);
 }
 END_TEST
 
