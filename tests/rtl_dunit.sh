@@ -4,15 +4,14 @@
 # instruction (docs/RTL.md, "Dense unit").  It lints the unit with
 # `verilator --lint-only -Wall` (the default target's lanes and two extreme
 # settings), builds the SystemC co-simulation rtl/dunit_cosim.cpp with
-# Verilator, and runs: seeded random MATMUL / CONV / DWCONV / MJOS / MIX /
-# LNORM / SOFTMAX / TOPK / MOESUM / LUT / ADD / MUL / NOP instructions,
+# Verilator, and runs: seeded random instructions of every compute opcode,
 # some with a MAC input beyond its declared width that both sides must
 # refuse (three seeds); networks lowered by sac_dlower (small ones: row
 # tiles; column tiles with RECVs; the conv / dwconv / scan / mjos /
 # gate_mix / layernorm / softmax / top-k MoE shapes in int8 and int16;
 # and the reduced MCO-E head of the unit tests in int8 and int16 mode)
-# whose every unit instruction but GATE's and ATTN's is run on both sides
-# and whose output must equal sac_dsim_run's; and a deliberate fault on the C side that must be
+# whose every unit instruction is run on both sides and whose output must
+# equal sac_dsim_run's; and a deliberate fault on the C side that must be
 # reported as a divergence with exit 1.  Every instruction compares the
 # cycles, every action counter and every data-memory word.
 #
