@@ -15,7 +15,9 @@
 //    saturation to the output width; int16 operands (W16, IN16) are split
 //    into an unsigned low and a signed high byte, so that the MAC lanes are
 //    8-bit (9 x 9 signed products) and an int16 operand takes two passes,
-//    as the timing model charges;
+//    as the timing model charges (GATE with IN16 alone: a byte of A times
+//    the whole int16 B, 9 x 17, the model's two passes for two int16
+//    operands, docs/RTL.md "Left open");
 //  - a MAC input word outside its declared width (int8; int16 with IN16;
 //    MATMUL / CONV / DWCONV X, MJOS and GATE A and B, ATTN Q, K and V)
 //    is refused as the C model refuses it (docs/ISA.md, "Declared
@@ -63,12 +65,13 @@
 // files); here addresses wrap at the memory size.  Operand regions are
 // assumed disjoint, or identical for LUT (the lanes read a group before
 // they write it, the C model walks element by element: a partial overlap
-// would differ).
+// would differ).  LNORM and SOFTMAX may also work in place.
 //
 // The memories are behavioural arrays (multi-ported: L weight bytes and
-// up to L D words per MAC cycle; 24 V parameter bytes and V D writes per
-// requantisation cycle), public to the harness, which fills and reads
-// them while the unit is idle.
+// up to 2 L D words per MAC cycle; 24 V parameter bytes and V D writes
+// per requantisation cycle; 2k D words when MOESUM starts and k + 1
+// writes in TOPK's last cycle), public to the harness, which fills and
+// reads them while the unit is idle.
 module dense_unit
   import saccade_pkg::*;
 #(
