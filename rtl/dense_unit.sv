@@ -907,6 +907,16 @@ module dense_unit
     end
   endtask
 
+  // The end of row t: the next row starts in state st, or the
+  // instruction ends.
+  task automatic next_row(input state_t st);
+    if (t == rows - 32'd1) finish();
+    else begin
+      t <= t + 32'd1;
+      state <= st;
+    end
+  endtask
+
   always_ff @(posedge clk or negedge rst_n) begin
     if (!rst_n) begin
       state <= S_IDLE;
@@ -1224,11 +1234,7 @@ module dense_unit
                          (kind == K_MJOS ? 64'd8 : 64'd0));
             wbytes_row <= 64'd0;
             j <= 32'd0;
-            if (t == rows - 32'd1) finish();
-            else begin
-              t <= t + 32'd1;
-              state <= kloop == 32'd0 ? S_RQ : S_MAC;
-            end
+            next_row(kloop == 32'd0 ? S_RQ : S_MAC);
           end
         end
 
@@ -1335,11 +1341,7 @@ module dense_unit
               c_wmem_rd <= c_wmem_rd + (rsm ? 64'd1 :
                            wrows(64'd16 + (w16 ? 64'd10 : 64'd9) * 64'(r_k)));
               {ln_s1, ln_s2, sm_sum} <= '0;
-              if (t == rows - 32'd1) finish();
-              else begin
-                t <= t + 32'd1;
-                state <= S_P1;
-              end
+              next_row(S_P1);
             end
           end
         end
@@ -1428,12 +1430,8 @@ module dense_unit
               S_AP3: state <= S_AC;
               default: begin
                 {at_sum, at_max, at_qok, at_pok} <= '0;
-                if (t == rows - 32'd1) finish();
-                else begin
-                  t <= t + 32'd1;
-                  c_wmem_rd <= c_wmem_rd + 64'd3;
-                  state <= S_AS;
-                end
+                if (t != rows - 32'd1) c_wmem_rd <= c_wmem_rd + 64'd3;
+                next_row(S_AS);
               end
             endcase
           end
@@ -1486,11 +1484,7 @@ module dense_unit
             c_div <= c_div + 64'd1;
             c_dmem_wr <= c_dmem_wr + 64'd1;
             gt_s <= 64'd0;
-            if (t == rows - 32'd1) finish();
-            else begin
-              t <= t + 32'd1;
-              state <= gt_k == 32'd0 ? S_GWAIT : S_GMAC;
-            end
+            next_row(gt_k == 32'd0 ? S_GWAIT : S_GMAC);
           end
         end
 

@@ -154,11 +154,7 @@ START_TEST(test_unit_widths)
 	in.a[8] = 1;
 	ck_assert_int_eq(unit_run(&m, &in, &e), 0);
 	/* attn with query rows but no columns: Q 0 K 4 V 8 rows 1 Tk 2 dk 0
-	 * Y 20 P 256 S 30. */
-	memset(w + 256, 0, 32);
-	sac_dunit_put_i32(w + 256, 1);
-	sac_dunit_put_i32(w + 264, 1);
-	sac_dunit_put_i64(w + 272, 1);
+	 * Y 20 P 256 (the block above) S 30. */
 	const uint32_t an[] = {0, 4, 8, 1, 2, 0, 20, 256, 30};
 	in = unit_ins(SAC_DOP_ATTN, 0, an, 9);
 	ck_assert_int_eq(unit_run(&m, &in, &e), SAC_ERR_CORRUPT);
