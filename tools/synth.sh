@@ -16,7 +16,10 @@
 #
 # yosys 0.23 (Debian 12) reads neither `int'(x)` nor a cast to a literal
 # size `8'(x)`: the sources are copied with those written as
-# `$signed((32)'(x))` and `(8)'(x)`, which mean the same.
+# `$signed((32)'(x))` and `(8)'(x)`, which mean the same.  Nor does it read
+# an unpacked array parameter with an assignment pattern: the package's
+# copy leaves out the dense unit's exp2 table (DENSE_EXP2TAB), which no
+# synthesised module uses.
 #
 # Usage: tools/synth.sh BUILD_DIR [CONFIG...]; CONFIG is router, router-1vc
 # or pe (default: all three).  Needs YOSYS (default: yosys) and PERL.
@@ -43,6 +46,9 @@ for f in "$pkg" "$SRC/rtl/pipe.sv" "$SRC/rtl/router.sv" "$SRC/rtl/pe.sv"; do
 	"$PERL" -pe "1 while s/(?<![\\w'])int'(\\((?:[^()]++|(?1))*\\))/\\\$signed((32)'\$1)/g;" \
 		-e "s/(?<![\\w'])(\\d+)'\\(/(\$1)'(/g;" "$f" >"$O/src/$(basename "$f")"
 done
+"$PERL" -0pi -e 's/^[^\n]*\bDENSE_EXP2TAB\b.*?\};\n//ms' "$O/src/saccade_pkg.sv"
+! grep -q DENSE_EXP2TAB "$O/src/saccade_pkg.sv" ||
+	{ echo "synth: could not remove DENSE_EXP2TAB from the package copy" >&2; exit 1; }
 # The default target's parameters (the ones the RTL chip is built with).
 "$gen" "$target" "$O/target" >/dev/null
 tparam() { sed -n "s/^-G$1=//p" "$O/target.vc"; }
