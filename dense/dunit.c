@@ -100,9 +100,12 @@ static uint64_t cdiv(uint64_t a, uint64_t b)
 	return (a + b - 1) / b;
 }
 
-/* Passes of the 8x8 MAC array for the operand widths. */
+/* Passes of the 8x8 MAC array for the operand widths.  GATE multiplies
+ * two activations (no weights): with IN16 both are int16, four passes. */
 static uint64_t mac_factor(const sac_dinstr *in)
 {
+	if (in->op == SAC_DOP_GATE)
+		return in->flags & SAC_DF_IN16 ? 4 : 1;
 	return (uint64_t)(in->flags & SAC_DF_W16 ? 2 : 1) *
 	       (in->flags & SAC_DF_IN16 ? 2 : 1);
 }

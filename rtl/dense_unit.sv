@@ -15,9 +15,8 @@
 //    saturation to the output width; int16 operands (W16, IN16) are split
 //    into an unsigned low and a signed high byte, so that the MAC lanes are
 //    8-bit (9 x 9 signed products) and an int16 operand takes two passes,
-//    as the timing model charges (GATE with IN16 alone: a byte of A times
-//    the whole int16 B, 9 x 17, the model's two passes for two int16
-//    operands, docs/RTL.md "Left open");
+//    as the timing model charges (GATE with IN16: both operands int16,
+//    four byte pairs);
 //  - a MAC input word outside its declared width (int8; int16 with IN16;
 //    MATMUL / CONV / DWCONV X, MJOS and GATE A and B, ATTN Q, K and V)
 //    is refused as the C model refuses it (docs/ISA.md, "Declared
@@ -757,9 +756,7 @@ module dense_unit
   // cycles over the K f lane passes (k = pass / f), then D cycles for the
   // division; the last writes Y[t] = sigmoid_q14(sum_k A B) by the exp2
   // ROM and one rounded division.  f = 1: A B, both int8 (8 x 8); f = 4
-  // (IN16, W16): the four byte pairs (8 x 8 each); f = 2 (IN16): a byte of
-  // A times the whole int16 B, a 9 x 17 product: the timing model charges
-  // two passes for two int16 operands (docs/RTL.md, "Left open").  A and B
+  // (IN16): the four byte pairs (8 x 8 each).  A and B
   // are read with a row's pass 0 and checked against the declared width.
   logic [63:0] gt_s, gt_c;
   logic [5:0]  gt_g;
@@ -784,7 +781,6 @@ module dense_unit
       logic [1:0]  gp;
       logic [7:0]  ab, bb;
       logic signed [8:0] a9, b9;
-      logic signed [16:0] b17;
       logic [63:0] pr;
       pe = j * L + l;                  // the lane pass
       kk = pe >> gt_lf;
@@ -795,12 +791,8 @@ module dense_unit
       bb = gp[1] ? bv[15:8] : bv[7:0];
       a9 = {gt_lf != 2'd0 && !gp[0] ? 1'b0 : ab[7], ab};
       b9 = {gt_lf == 2'd2 && !gp[1] ? 1'b0 : bb[7], bb};
-      b17 = bv[16:0];
-      case (gt_lf)
-        2'd0: pr = 64'(a9 * b9);
-        2'd1: pr = 64'(a9 * b17) <<< (gp[0] ? 8 : 0);
-        default: pr = 64'(a9 * b9) <<< (8 * (32'(gp[0]) + 32'(gp[1])));
-      endcase
+      if (gt_lf == 2'd0) pr = 64'(a9 * b9);
+      else pr = 64'(a9 * b9) <<< (8 * (32'(gp[0]) + 32'(gp[1])));
       if (state == S_GMAC && pe < gt_npass) begin
         gt_nact = gt_nact + 32'd1;
         gt_sn = gt_sn + pr;
@@ -1106,8 +1098,7 @@ module dense_unit
             /* verilator lint_off UNUSEDSIGNAL */
             logic [63:0] w1;
             /* verilator lint_on UNUSEDSIGNAL */
-            lf = 2'(((i_flags & 8'(DF_W16)) != 8'd0 ? 1 : 0) +
-                    ((i_flags & 8'(DF_IN16)) != 8'd0 ? 1 : 0));
+            lf = (i_flags & 8'(DF_IN16)) != 8'd0 ? 2'd2 : 2'd0;
             gt_lf <= lf;
             gt_npass <= b[3] << lf;
             gt_c <= rd_w64(b[5]);
