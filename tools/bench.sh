@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench.sh: `make bench`: speed and memory of the simulator (and of the
 # reference executors) on the canonical TNAS-ER network (genome see,
-# 4x64x64) on the default target, for both micro-architectures.
+# 4x64x64) on the default target, for both micro-architectures; then of
+# the NoC model alone, the dense simulator on the MCO-E head and the RTL.
 #
 # Prints, per micro-architecture: simulated latency and energy, wall time
 # per inference (median of the runs), simulated cycles per wall second,
@@ -75,6 +76,39 @@ print(f"noc 8x8 uniform {sys.argv[3]:>4} flits/node/cycle: {r['cycles']} cycles,
       f"{' SATURATED' if r['saturated'] else ''} | wall {wall:.2f} s (user {user:.2f} s): "
       f"{r['flits_delivered'] / wall / 1e6:.2f} M flits/s, {r['cycles'] / wall / 1e6:.3f} M cycles/s, "
       f"peak RSS {int(mem) / 1024:.0f} MiB")
+PY
+done
+
+# The dense simulator (issue 5): the full MCO-E head (86.7 M parameters,
+# the zoo's default int8 mode) on the default target, sample 0 (the two
+# deep experts: the longest inference), with the flit-level NoC timing
+# (the default) and the analytic estimate.  Wall and CPU time per
+# inference include reading the 93 MB image; "sim" is the simulator's own
+# time from its report.
+"$SAC" zoo mco-e --samples 1 -o "$W/mcoe" >/dev/null
+"$SAC" compile "$W/mcoe" -o "$W/mcoe.sac" >/dev/null
+for noc in flit analytic; do
+	: >"$W/times"
+	for r in $(seq "$RUNS"); do
+		"$TIME" -f "%e %U %S %M" -o "$W/t" "$SAC" sim "$W/mcoe.sac" \
+			--input "$W/mcoe/sample.npy" --index 0 --noc $noc --quiet \
+			--report "$W/d.json" >/dev/null
+		cat "$W/t" >>"$W/times"
+	done
+	/usr/bin/python3 - "$W/d.json" "$W/times" "$noc" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+t = [l.split() for l in open(sys.argv[2]) if l.strip()]
+med = lambda v: sorted(v)[len(v) // 2]
+wall = med([float(x[0]) for x in t])
+cpu = med([float(x[1]) + float(x[2]) for x in t])
+mem = max(int(x[3]) for x in t)
+cyc = r["latency"]["cycles"]
+sim_s = r["simulator"]["seconds"]
+print(f"dense mco-e head, sample 0, NoC {sys.argv[3]:8}: {cyc} cycles = {r['latency']['ms']:.1f} ms, "
+      f"energy {r['energy_mj']['total']:.2f} mJ | wall {wall:.1f} s, CPU {cpu:.1f} s per inference "
+      f"(image load included; the simulator alone {sim_s:.1f} s), {cyc / cpu / 1e6:.2f} M cycles per CPU s, "
+      f"peak RSS {mem / 1024:.0f} MiB")
 PY
 done
 
