@@ -39,19 +39,30 @@ enum { IDLE, VA_WAIT, ACTIVE };
 typedef struct flit {
 	int64_t t;   /* cycle from which it is in the buffer */
 	int32_t pkt; /* pool index */
-	int32_t seq; /* 0 = head, nflits - 1 = tail */
+	int seq : 31;      /* 0 = head, nflits - 1 = tail */
+	unsigned tail : 1; /* seq == nflits - 1, kept to spare a pool read */
 } flit;
+
+/* Slot i of a VC holds flit ring slot i and pending-credit ring slot i side
+ * by side: a VC's flits and credits share cache lines. */
+typedef struct vslot {
+	flit f;
+	int64_t ret; /* cycle the credit reaches the upstream router */
+} vslot;
 
 typedef struct ivc {
 	int64_t t;     /* VA_WAIT: first VA cycle; ACTIVE: first SA cycle */
 	uint8_t state, out, ovc;
-	uint8_t owned; /* allocated to a packet by the upstream router or NI */
+	int32_t fo;      /* its D slots in sl start here */
 	int head, count; /* flit ring (depth slots) */
 	int rhead, rn;   /* pending-credit ring (depth slots) */
 } ivc;
 
 typedef struct router {
 	int nbuf;     /* flits in its input buffers (incl. on the way in) */
+	/* Per input port, bit v: VC v is allocated to a packet by the
+	 * upstream router or NI (a mask finds the first free VC at once). */
+	uint16_t own[SAC_NOC_PORTS];
 	uint64_t vam, acm; /* input VCs (bit port * V + vc) in VA_WAIT, ACTIVE */
 	uint8_t rr_va[SAC_NOC_PORTS];  /* per output: next input VC to favour */
 	uint8_t rr_in[SAC_NOC_PORTS];  /* per input port: next VC */
@@ -73,11 +84,12 @@ typedef struct ejent {
 struct sac_noc {
 	int w, h, nr, V, D, nv; /* nv = ivcs per router = 5 V */
 	int rd, vd, sd, xd, ld, cd, in_fifo, out_fifo;
+	unsigned vmask;  /* (1 << V) - 1 */
+	uint8_t port_of[SAC_NOC_PORTS * SAC_NOC_MAX_VCS]; /* i / V, no divide */
 	int64_t now, last_move, inflight;
 	router *r;
 	ivc *iv;         /* nr * 5 * V */
-	flit *fl;        /* nr * 5 * V * D */
-	int64_t *ret;    /* nr * 5 * V * D */
+	vslot *sl;       /* nr * 5 * V * D */
 	int *nb;         /* nr * 5: neighbour on each port, -1 at the edge */
 	int *nx, *ny;    /* coordinates of each node */
 	int *inj;        /* nr * out_fifo pool indices */
@@ -164,6 +176,9 @@ sac_noc *sac_noc_new(const sac_target *t, sac_err *e)
 	n->V = q->vcs;
 	n->D = q->buffer_depth;
 	n->nv = SAC_NOC_PORTS * n->V;
+	n->vmask = (1u << n->V) - 1;
+	for (int i = 0; i < n->nv; i++)
+		n->port_of[i] = (uint8_t)(i / n->V);
 	n->rd = q->route_delay;
 	n->vd = q->vc_delay;
 	n->sd = q->switch_delay;
@@ -186,8 +201,7 @@ sac_noc *sac_noc_new(const sac_target *t, sac_err *e)
 	n->npool = (int)npool;
 	n->r = calloc(n->nr, sizeof *n->r);
 	n->iv = calloc(nivc, sizeof *n->iv);
-	n->fl = calloc(nivc * n->D, sizeof *n->fl);
-	n->ret = calloc(nivc * n->D, sizeof *n->ret);
+	n->sl = calloc(nivc * n->D, sizeof *n->sl);
 	n->nb = malloc((size_t)n->nr * SAC_NOC_PORTS * sizeof *n->nb);
 	n->nx = malloc((size_t)n->nr * sizeof *n->nx);
 	n->ny = malloc((size_t)n->nr * sizeof *n->ny);
@@ -209,7 +223,7 @@ sac_noc *sac_noc_new(const sac_target *t, sac_err *e)
 	n->sprev = malloc((size_t)n->nr * sizeof *n->sprev);
 	n->sat = malloc((size_t)n->nr * sizeof *n->sat);
 	n->rs = calloc(n->nr, sizeof *n->rs);
-	if (!n->r || !n->iv || !n->fl || !n->ret || !n->nb || !n->nx || !n->ny || !n->inj ||
+	if (!n->r || !n->iv || !n->sl || !n->nb || !n->nx || !n->ny || !n->inj ||
 	    !n->ej || !n->pool || !n->freep || !n->slot || !n->snext || !n->sprev || !n->sat || !n->rs) {
 		sac_noc_free(n);
 		sac_errf(e, SAC_ERR_NOMEM, "out of memory (noc, %d routers)",
@@ -228,6 +242,8 @@ sac_noc *sac_noc_new(const sac_target *t, sac_err *e)
 		n->r[i].inj_vc = -1;
 		n->sat[i] = INT64_MAX;
 	}
+	for (size_t i = 0; i < nivc; i++)
+		n->iv[i].fo = (int32_t)(i * n->D);
 	for (int i = 0; i <= n->wmask; i++)
 		n->slot[i] = -1;
 	/* Pop order of the free list: lowest index first (deterministic). */
@@ -245,8 +261,7 @@ void sac_noc_free(sac_noc *n)
 		return;
 	free(n->r);
 	free(n->iv);
-	free(n->fl);
-	free(n->ret);
+	free(n->sl);
 	free(n->nb);
 	free(n->nx);
 	free(n->ny);
@@ -260,6 +275,12 @@ void sac_noc_free(sac_noc *n)
 	free(n->sat);
 	free(n->rs);
 	free(n);
+}
+
+/* i mod m for 0 <= i < 2m: ring indices, without a divide per packet. */
+static inline int wrap(int i, int m)
+{
+	return i >= m ? i - m : i;
 }
 
 /* Make sure router r is visited no later than cycle `when`. */
@@ -303,7 +324,7 @@ int sac_noc_send(sac_noc *n, const sac_packet *p)
 	if (p->created < 0)
 		n->pool[k].p.created = n->now;
 	n->pool[k].ejected = 0;
-	n->inj[p->src * n->out_fifo + (R->inj_head + R->inj_n) % n->out_fifo] = k;
+	n->inj[p->src * n->out_fifo + wrap(R->inj_head + R->inj_n, n->out_fifo)] = k;
 	R->inj_n++;
 	/* The stall clock starts when the network stops being empty. */
 	if (n->inflight == 0)
@@ -319,26 +340,27 @@ static inline ivc *IV(sac_noc *n, int r, int port, int v)
 	return &n->iv[(r * SAC_NOC_PORTS + port) * n->V + v];
 }
 
-static inline size_t ivx(const sac_noc *n, const ivc *c)
-{
-	return (size_t)(c - n->iv);
-}
-
 static inline flit *front(sac_noc *n, ivc *c)
 {
-	return &n->fl[ivx(n, c) * n->D + c->head];
+	return &n->sl[c->fo + c->head].f;
 }
 
 /* Free slots as the upstream credit counter sees them in cycle c. */
 static inline int credits(sac_noc *n, ivc *c, int64_t cyc)
 {
-	int64_t *rt = n->ret + ivx(n, c) * n->D;
-	while (c->rn && rt[c->rhead] <= cyc) {
-		c->rhead = c->rhead + 1 == n->D ? 0 : c->rhead + 1;
-		c->rn--;
+	/* Locals: stores to c could alias n->D for the compiler. */
+	const vslot *rt = n->sl + c->fo;
+	int D = n->D, h = c->rhead, rn = c->rn;
+	if (rn && rt[h].ret <= cyc) {
+		do {
+			h = h + 1 == D ? 0 : h + 1;
+			rn--;
+		} while (rn && rt[h].ret <= cyc);
+		c->rhead = h;
+		c->rn = rn;
 	}
-	assert(c->count + c->rn <= n->D);
-	return n->D - c->count - c->rn;
+	assert(c->count + rn <= D);
+	return D - c->count - rn;
 }
 
 /* The first cycle >= from in which the upstream of VC c will see a credit,
@@ -351,21 +373,21 @@ static inline int64_t credit_from(const sac_noc *n, const ivc *c, int64_t from)
 	if (!c->rn)
 		return INT64_MAX;
 	/* Full, counting credits on their way: the oldest one frees a slot. */
-	int64_t t = n->ret[ivx(n, c) * n->D + c->rhead];
+	int64_t t = n->sl[c->fo + c->rhead].ret;
 	return t > from ? t : from;
 }
 
 /* Write a flit into input VC c of router r; a head reaching an IDLE VC
  * starts route computation at once (the route is ready rd cycles later). */
 static void write_flit(sac_noc *n, int r, int p, int v, int64_t t, int k,
-		       int seq)
+		       int seq, int tail)
 {
 	ivc *c = IV(n, r, p, v);
 	assert(c->count < n->D);
-	int slot = c->head + c->count;
-	if (slot >= n->D)
-		slot -= n->D;
-	n->fl[ivx(n, c) * n->D + slot] = (flit){t, k, seq};
+	int s = c->head + c->count;
+	if (s >= n->D)
+		s -= n->D;
+	n->sl[c->fo + s].f = (flit){t, k, seq, (unsigned)tail};
 	c->count++;
 	n->r[r].nbuf++;
 	n->rs[r].buf_writes++;
@@ -384,10 +406,8 @@ static int inj_pick(sac_noc *n, int r)
 {
 	if (n->r[r].inj_vc >= 0)
 		return n->r[r].inj_vc;
-	for (int v = 0; v < n->V; v++)
-		if (!IV(n, r, SAC_NOC_LOCAL, v)->owned)
-			return v;
-	return -1;
+	unsigned f = ~n->r[r].own[SAC_NOC_LOCAL] & n->vmask;
+	return f ? __builtin_ctz(f) : -1;
 }
 
 /* The network interface moves one flit per cycle from the injection queue
@@ -402,22 +422,24 @@ static void inject(sac_noc *n, int r, int64_t cyc)
 		int v = inj_pick(n, r);
 		if (v < 0)
 			return;
-		IV(n, r, SAC_NOC_LOCAL, v)->owned = 1;
+		R->own[SAC_NOC_LOCAL] |= (uint16_t)(1u << v);
 		R->inj_vc = v;
 		R->inj_seq = 0;
 	}
 	ivc *c = IV(n, r, SAC_NOC_LOCAL, R->inj_vc);
 	if (!credits(n, c, cyc))
 		return;
-	write_flit(n, r, SAC_NOC_LOCAL, R->inj_vc, cyc, k, R->inj_seq);
+	int last = R->inj_seq == n->pool[k].p.nflits - 1;
+	write_flit(n, r, SAC_NOC_LOCAL, R->inj_vc, cyc, k, R->inj_seq, last);
 	n->st.flits_injected++;
 	if (R->inj_seq == 0)
 		n->st.packets_injected++;
 	n->last_move = cyc;
-	if (++R->inj_seq == n->pool[k].p.nflits) {
-		c->owned = 0;
+	R->inj_seq++;
+	if (last) {
+		R->own[SAC_NOC_LOCAL] &= (uint16_t)~(1u << R->inj_vc);
 		R->inj_vc = -1;
-		R->inj_head = (R->inj_head + 1) % n->out_fifo;
+		R->inj_head = wrap(R->inj_head + 1, n->out_fifo);
 		R->inj_n--;
 	}
 }
@@ -451,11 +473,11 @@ static void vc_alloc(sac_noc *n, int r, int64_t cyc)
 	}
 	for (; outs; outs &= outs - 1) {
 		int o = __builtin_ctz(outs);
-		ivc *dv = NULL;
+		uint16_t *down = NULL; /* the downstream input port's own */
 		if (o != SAC_NOC_LOCAL) {
 			int d = n->nb[r * SAC_NOC_PORTS + o];
 			assert(d >= 0);
-			dv = IV(n, d, opp[o], 0);
+			down = &n->r[d].own[opp[o]];
 		}
 		while (req[o]) {
 			int i = rr_pick(req[o], R->rr_va[o]), w = 0;
@@ -464,11 +486,11 @@ static void vc_alloc(sac_noc *n, int r, int64_t cyc)
 					break;
 				R->ej_res++;
 			} else {
-				while (w < n->V && dv[w].owned)
-					w++;
-				if (w == n->V)
+				unsigned f = ~*down & n->vmask;
+				if (!f)
 					break;
-				dv[w].owned = 1;
+				w = __builtin_ctz(f);
+				*down |= (uint16_t)(1u << w);
 			}
 			base[i].state = ACTIVE;
 			base[i].ovc = (uint8_t)w;
@@ -489,18 +511,18 @@ static void traverse(sac_noc *n, int r, int p, int v, int64_t cyc)
 	flit f = *front(n, c);
 	int o = c->out;
 	pkt *P = &n->pool[f.pkt];
-	int tail = f.seq == P->p.nflits - 1;
+	int tail = f.tail;
 	/* A full VC still held upstream: the holder may be waiting off the
 	 * wheel for exactly this credit (next_wake), so tell it when it
 	 * lands.  (Another holder will see the credit pending.)  For the
 	 * local port the holder is our own NI, which this visit re-plans. */
-	if (p != SAC_NOC_LOCAL && c->count == n->D && c->owned)
+	if (p != SAC_NOC_LOCAL && c->count == n->D && (R->own[p] >> v & 1))
 		activate(n, n->nb[r * SAC_NOC_PORTS + p], cyc + n->cd);
 	c->head = c->head + 1 == n->D ? 0 : c->head + 1;
 	c->count--;
 	R->nbuf--;
 	int rs = c->rhead + c->rn;
-	n->ret[ivx(n, c) * n->D + (rs >= n->D ? rs - n->D : rs)] = cyc + n->cd;
+	n->sl[c->fo + (rs >= n->D ? rs - n->D : rs)].ret = cyc + n->cd;
 	c->rn++;
 	n->rs[r].xbar++;
 	n->rs[r].buf_reads++;
@@ -510,8 +532,9 @@ static void traverse(sac_noc *n, int r, int p, int v, int64_t cyc)
 		int d = n->nb[r * SAC_NOC_PORTS + o];
 		ivc *dc = IV(n, d, opp[o], c->ovc);
 		int64_t a = cyc + n->sd + n->xd + n->ld;
-		assert(dc->owned);
-		write_flit(n, d, opp[o], c->ovc, a, f.pkt, f.seq);
+		uint16_t *down = &n->r[d].own[opp[o]];
+		assert(*down >> c->ovc & 1);
+		write_flit(n, d, opp[o], c->ovc, a, f.pkt, f.seq, tail);
 		/* Wake the neighbour when the flit can first be acted on; a
 		 * flit behind others is no news (the front one's fate is). */
 		if (dc->count == 1)
@@ -519,7 +542,7 @@ static void traverse(sac_noc *n, int r, int p, int v, int64_t cyc)
 				       : a > dc->t ? a : dc->t);
 		n->st.link_flits++;
 		if (tail)
-			dc->owned = 0;
+			*down &= (uint16_t)~(1u << c->ovc);
 	} else {
 		n->inflight--;
 		n->st.flits_ejected++;
@@ -530,7 +553,7 @@ static void traverse(sac_noc *n, int r, int p, int v, int64_t cyc)
 			int64_t e = cyc + n->sd + n->xd, lat = e - P->p.created;
 			assert(R->ej_res > 0 && R->ej_n < n->in_fifo);
 			R->ej_res--;
-			n->ej[r * n->in_fifo + (R->ej_head + R->ej_n) % n->in_fifo] =
+			n->ej[r * n->in_fifo + wrap(R->ej_head + R->ej_n, n->in_fifo)] =
 				(ejent){e, f.pkt};
 			R->ej_n++;
 			n->st.packets_ejected++;
@@ -583,7 +606,7 @@ static void sw_alloc(sac_noc *n, int r, int64_t cyc)
 		return;
 	if (!(ready & (ready - 1))) {
 		/* One requester: it wins both stages (the common case). */
-		int i = __builtin_ctzll(ready), p = i / n->V, v = i - p * n->V;
+		int i = __builtin_ctzll(ready), p = n->port_of[i], v = i - p * n->V;
 		int o = base[i].out;
 		traverse(n, r, p, v, cyc);
 		R->rr_out[o] = (uint8_t)(p + 1 == SAC_NOC_PORTS ? 0 : p + 1);
@@ -616,11 +639,7 @@ static int out_free(sac_noc *n, int r, int o)
 {
 	if (o == SAC_NOC_LOCAL)
 		return n->r[r].ej_n + n->r[r].ej_res < n->in_fifo;
-	ivc *dv = IV(n, n->nb[r * SAC_NOC_PORTS + o], opp[o], 0);
-	for (int w = 0; w < n->V; w++)
-		if (!dv[w].owned)
-			return 1;
-	return 0;
+	return (~n->r[n->nb[r * SAC_NOC_PORTS + o]].own[opp[o]] & n->vmask) != 0;
 }
 
 /* The earliest cycle after cyc in which router r, visited in cyc, could
@@ -636,20 +655,10 @@ static int64_t next_wake(sac_noc *n, int r, int64_t cyc)
 {
 	router *R = &n->r[r];
 	ivc *base = IV(n, r, 0, 0);
+	/* No candidate is earlier than c1, so the first c1 found is the
+	 * minimum: a busy router stops looking there (the common case, hence
+	 * the moving VCs first). */
 	int64_t c1 = cyc + 1, w = INT64_MAX;
-	if (R->inj_n) {
-		int v = inj_pick(n, r);
-		if (v >= 0)
-			w = credit_from(n, IV(n, r, SAC_NOC_LOCAL, v), c1);
-	}
-	for (uint64_t m = R->vam; m; m &= m - 1) {
-		const ivc *c = &base[__builtin_ctzll(m)];
-		/* Refused in cyc: only a VC (slot) freed since can help. */
-		int64_t t = c->t > cyc ? c->t
-			  : out_free(n, r, c->out) ? c1 : INT64_MAX;
-		if (t < w)
-			w = t;
-	}
 	for (uint64_t m = R->acm; m; m &= m - 1) {
 		ivc *c = &base[__builtin_ctzll(m)];
 		if (!c->count)
@@ -662,8 +671,28 @@ static int64_t next_wake(sac_noc *n, int r, int64_t cyc)
 		if (c->out != SAC_NOC_LOCAL)
 			t = credit_from(n, IV(n, n->nb[r * SAC_NOC_PORTS + c->out],
 					      opp[c->out], c->ovc), t);
+		if (t == c1)
+			return c1;
 		if (t < w)
 			w = t;
+	}
+	for (uint64_t m = R->vam; m; m &= m - 1) {
+		const ivc *c = &base[__builtin_ctzll(m)];
+		/* Refused in cyc: only a VC (slot) freed since can help. */
+		int64_t t = c->t > cyc ? c->t
+			  : out_free(n, r, c->out) ? c1 : INT64_MAX;
+		if (t == c1)
+			return c1;
+		if (t < w)
+			w = t;
+	}
+	if (R->inj_n) {
+		int v = inj_pick(n, r);
+		if (v >= 0) {
+			int64_t t = credit_from(n, IV(n, r, SAC_NOC_LOCAL, v), c1);
+			if (t < w)
+				w = t;
+		}
 	}
 	return w;
 }
@@ -714,7 +743,7 @@ int sac_noc_ejection_count(const sac_noc *n, int node)
 	const router *R = &n->r[node];
 	int c = 0;
 	for (int i = 0; i < R->ej_n; i++)
-		c += n->ej[node * n->in_fifo + (R->ej_head + i) % n->in_fifo].e <
+		c += n->ej[node * n->in_fifo + wrap(R->ej_head + i, n->in_fifo)].e <
 		     n->now;
 	return c;
 }
@@ -726,7 +755,7 @@ void sac_noc_pop(sac_noc *n, int node)
 	(void)ok;
 	router *R = &n->r[node];
 	n->freep[n->nfree++] = n->ej[node * n->in_fifo + R->ej_head].pkt;
-	R->ej_head = (R->ej_head + 1) % n->in_fifo;
+	R->ej_head = wrap(R->ej_head + 1, n->in_fifo);
 	R->ej_n--;
 	/* A consuming PE is progress: a slow PE is not a deadlock. */
 	n->last_move = n->now;
