@@ -64,6 +64,10 @@ int cli_write_json(const char *cmd, const char *path, struct cJSON *root);
 /* s as a whole decimal number in [lo, hi] into *v: 1, or 0 if it is not. */
 int cli_to_long(const char *s, long lo, long hi, long *v);
 
+/* name as a path: itself if absolute, else relative to dir (a file named
+ * in a model directory's YAML), into out[n]. */
+void cli_path_in(char *out, size_t n, const char *dir, const char *name);
+
 /* Print "saccade: <cmd>: msg" to stderr; returns 1. */
 int cli_fail(const char *cmd, const char *msg);
 

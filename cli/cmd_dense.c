@@ -203,10 +203,7 @@ int cli_dense_ref(int argc, char **argv)
 		if (!cname[0] && (mode & M_INT))
 			return cli_fail("dense-ref", "no calibration inputs: mcoe.yaml has "
 					"no 'calibration' and --calib was not given");
-		if (cname[0] == '/')
-			snprintf(cpath, sizeof cpath, "%s", cname);
-		else
-			snprintf(cpath, sizeof cpath, "%s/%s", dir, cname);
+		cli_path_in(cpath, sizeof cpath, dir, cname);
 		calib = cpath;
 	}
 	if (!input) {

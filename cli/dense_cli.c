@@ -105,10 +105,7 @@ int cli_dense_compile(const char *model, const sac_target *t, const char *calib,
 		if (!cname[0])
 			return cli_fail("compile", "no calibration inputs: mcoe.yaml has no "
 					"'calibration' and --calib was not given");
-		if (cname[0] == '/')
-			snprintf(cpath, sizeof cpath, "%s", cname);
-		else
-			snprintf(cpath, sizeof cpath, "%s/%s", dir, cname);
+		cli_path_in(cpath, sizeof cpath, dir, cname);
 		calib = cpath;
 	}
 	sac_mcoe *m = NULL;

@@ -33,6 +33,14 @@ int cli_fail(const char *cmd, const char *msg)
 	return 1;
 }
 
+void cli_path_in(char *out, size_t n, const char *dir, const char *name)
+{
+	if (name[0] == '/')
+		snprintf(out, n, "%s", name);
+	else
+		snprintf(out, n, "%s/%s", dir, name);
+}
+
 int cli_to_long(const char *s, long lo, long hi, long *v)
 {
 	char *end;

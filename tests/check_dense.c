@@ -544,6 +544,26 @@ END_TEST
 
 /* ---- the reduced head end to end ----------------------------------------- */
 
+/* The logits of node last, float (xf) against integer (xi): adds their
+ * cosine to *cs and 1 to *agree if their argmax is the same. */
+static void tally_logits(const sac_dense_graph *g, int last, int classes,
+			 const sac_dense_exec *xf, const sac_dense_exec *xi,
+			 double *cs, int *agree)
+{
+	double s = sac_dense_node_scale(g, last), dot = 0, a2 = 0, b2 = 0;
+	int af = 0, ai = 0;
+	for (int c = 0; c < classes; c++) {
+		double a = xf->f[last][c], b = xi->q[last][c] * s;
+		dot += a * b;
+		a2 += a * a;
+		b2 += b * b;
+		if (a > xf->f[last][af]) af = c;
+		if (xi->q[last][c] > xi->q[last][ai]) ai = c;
+	}
+	*cs += dot / sqrt(a2 * b2);
+	*agree += af == ai;
+}
+
 START_TEST(test_head_small)
 {
 	char dir[] = "/tmp/sac_check_dense.XXXXXX";
@@ -592,18 +612,7 @@ START_TEST(test_head_small)
 			if (xi.ran[n])
 				ck_assert(!memcmp(xi.q[n], xj.q[n], sizeof(int32_t) * (size_t)r * c));
 		}
-		double s = sac_dense_node_scale(g, last), dot = 0, a2 = 0, b2 = 0;
-		int af = 0, ai = 0;
-		for (int c = 0; c < D->classes; c++) {
-			double a = xf.f[last][c], b = xi.q[last][c] * s;
-			dot += a * b;
-			a2 += a * a;
-			b2 += b * b;
-			if (a > xf.f[last][af]) af = c;
-			if (xi.q[last][c] > xi.q[last][ai]) ai = c;
-		}
-		cs += dot / sqrt(a2 * b2);
-		agree += af == ai;
+		tally_logits(g, last, D->classes, &xf, &xi, &cs, &agree);
 	}
 	/* The reduced head calibrates on 8 inputs of 24 tokens: a loose
 	 * bound; the measurement at full size is in docs/RESULTS.md. */
@@ -639,18 +648,7 @@ START_TEST(test_head_small)
 			ck_assert_msg(md <= 0.005 * mf + 1e-12, "node %s alone: %g of %g",
 				      sac_dense_name(g, n), md, mf);
 		}
-		double s = sac_dense_node_scale(g, last), dot = 0, a2 = 0, b2 = 0;
-		int af = 0, ai = 0;
-		for (int c = 0; c < D->classes; c++) {
-			double a = xf.f[last][c], b = xi.q[last][c] * s;
-			dot += a * b;
-			a2 += a * a;
-			b2 += b * b;
-			if (a > xf.f[last][af]) af = c;
-			if (xi.q[last][c] > xi.q[last][ai]) ai = c;
-		}
-		cs16 += dot / sqrt(a2 * b2);
-		agree16 += af == ai;
+		tally_logits(g, last, D->classes, &xf, &xi, &cs16, &agree16);
 	}
 	ck_assert_msg(agree16 >= agree && cs16 / o.nsample > 0.99,
 		      "int16: argmax %d/6 (int8 %d), cosine %.4f", agree16, agree,
