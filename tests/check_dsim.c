@@ -610,6 +610,25 @@ END_TEST
 
 /* ---- the reduced MCO-E head -------------------------------------------------- */
 
+/* Sample i of the zoo's head (seed), quantised as the lowered program's
+ * inputs into q (both modalities); buf and in are scratch of its size. */
+static void sample_qin(const sac_dense_graph *g, const sac_target *t,
+		       const sac_mcoe_dims *D, uint64_t seed, int i, float *buf,
+		       double *in, int32_t *q)
+{
+	size_t per = (size_t)2 * D->tokens * D->d_model;
+	sac_err e = {0};
+	sac_dprog *p;
+	sac_zoo_mcoe_input(D->tokens, D->d_model, seed, i, 0, buf);
+	for (size_t k = 0; k < per; k++)
+		in[k] = buf[k];
+	const double *pin[2] = {in, in + per / 2};
+	int32_t *qq[2] = {q, q + per / 2};
+	ck_assert_msg(sac_dlower(g, t, &p, &e) == 0, "%s", e.msg);
+	ck_assert_int_eq(sac_dsim_quantize_inputs(p, pin, qq, &e), 0);
+	sac_dprog_free(p);
+}
+
 START_TEST(test_head_small)
 {
 	char dir[] = "/tmp/sac_check_dsim.XXXXXX";
@@ -642,14 +661,7 @@ START_TEST(test_head_small)
 	sac_target t;
 	sac_target_default(&t);
 	for (int i = 0; i < zo.nsample; i++) {
-		sac_zoo_mcoe_input(D->tokens, D->d_model, zo.seed, i, 0, buf);
-		sac_dprog *p;
-		ck_assert_msg(sac_dlower(g, &t, &p, &e) == 0, "%s", e.msg);
-		for (size_t k = 0; k < per; k++)
-			in[k] = buf[k];
-		int32_t *qq[2] = {q, q + per / 2};
-		ck_assert_int_eq(sac_dsim_quantize_inputs(p, pin, qq, &e), 0);
-		sac_dprog_free(p);
+		sample_qin(g, &t, D, zo.seed, i, buf, in, q);
 		const int32_t *qi[2] = {q, q + per / 2};
 		sac_dsim_stats st;
 		if (i == 2)
@@ -682,14 +694,7 @@ START_TEST(test_head_small)
 	qo.wide_act_from = 0;
 	ck_assert_msg(sac_dense_quantize(g, &qo, &e) == 0, "%s", e.msg);
 	for (int i = 0; i < 2; i++) {
-		sac_zoo_mcoe_input(D->tokens, D->d_model, zo.seed, i, 0, buf);
-		sac_dprog *p;
-		ck_assert_msg(sac_dlower(g, &t, &p, &e) == 0, "%s", e.msg);
-		for (size_t k = 0; k < per; k++)
-			in[k] = buf[k];
-		int32_t *qq[2] = {q, q + per / 2};
-		ck_assert_int_eq(sac_dsim_quantize_inputs(p, pin, qq, &e), 0);
-		sac_dprog_free(p);
+		sample_qin(g, &t, D, zo.seed, i, buf, in, q);
 		const int32_t *qi[2] = {q, q + per / 2};
 		sim_equals_ref(g, &t, qi, NULL);
 	}
