@@ -899,6 +899,14 @@ module dense_unit
     end
   endtask
 
+  // A refused instruction (a word outside its declared width, docs/ISA.md):
+  // corrupt with done, at once.
+  task automatic refuse();
+    state <= S_IDLE;
+    done <= 1'b1;
+    corrupt <= 1'b1;
+  endtask
+
   // The end of row t: the next row starts in state st, or the
   // instruction ends.
   task automatic next_row(input state_t st);
@@ -1155,9 +1163,7 @@ module dense_unit
         S_MAC: begin
           if (mac_corrupt) begin
             // An X word outside its declared width: stop (docs/ISA.md).
-            state <= S_IDLE;
-            done <= 1'b1;
-            corrupt <= 1'b1;
+            refuse();
           end
           for (int l = 0; l < L; l++)
             if (mac_act[l]) begin
@@ -1346,11 +1352,7 @@ module dense_unit
           // Scores or context lane passes.
           logic [31:0] last;
           last = state == S_AS ? (at_tk * at_dk << at_fs) : (at_tk * at_dk << at_fc);
-          if (at_bad) begin
-            state <= S_IDLE;
-            done <= 1'b1;
-            corrupt <= 1'b1;
-          end
+          if (at_bad) refuse();
           c_macs <= c_macs + 64'(as_nact);
           c_dmem_rd <= c_dmem_rd + 64'(as_nrd);
           at_run <= at_nrun;
@@ -1436,9 +1438,7 @@ module dense_unit
         S_GMAC: begin
           if (gt_bad) begin
             // An A or B word outside its declared width (docs/ISA.md).
-            state <= S_IDLE;
-            done <= 1'b1;
-            corrupt <= 1'b1;
+            refuse();
           end
           c_macs <= c_macs + 64'(gt_nact);
           c_dmem_rd <= c_dmem_rd + 64'(gt_nrd);
